@@ -65,11 +65,11 @@ def make_engine(db_path: Path, *, for_writing: bool = True) -> Engine:
     return engine
 
 
-def create_database(db_path: Path) -> Engine:
-    """A new, empty project database at the newest schema."""
+def create_database(db_path: Path, revision: str = "head") -> Engine:
+    """A new, empty project database at the newest schema (or an older one, for tests)."""
     engine = make_engine(db_path)
     with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), "head")
+        command.upgrade(_alembic_config(connection), revision)
     return engine
 
 
