@@ -1,4 +1,208 @@
-def main():
+"""`plumb` command line. With no sub-command it opens the window.
+
+Every command prints one actionable line and exits non-zero on error, and prints data as
+JSON with --json, so scripts and cluster jobs get everything the window offers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from app.errors import PlumbError
+
+EXIT_ERROR = 1
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def _progress_line(label: str):
+    def report(done: int, total: int) -> None:
+        if sys.stderr.isatty() or done == total:
+            end = "\n" if done == total else "\r"
+            print(f"{label}: {done}/{total} frames", end=end, file=sys.stderr, flush=True)
+    return report
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from app.project import Project
+
+    with Project.create(args.project, name=args.name) as project:
+        if args.json:
+            _print_json({"project": str(project.root), "name": project.name})
+        else:
+            print(f"Created project {project.name} in {project.root}")
     return 0
-def gui_main():
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from app.media.access_proxy import build_access_proxy, needs_access_proxy
+    from app.media.probe import probe
+    from app.project import Project
+
+    with Project.open(args.project) as project:
+        added, problems = project.add_videos(args.videos)
+        for clip in added:
+            if args.no_proxy:
+                continue
+            video = project.video_path(clip)
+            if needs_access_proxy(probe(video)):
+                target = project.access_proxy_path(clip)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                build_access_proxy(video, target, progress=_progress_line(f"seek index for {clip.name}"))
+        if args.json:
+            _print_json({"added": [_clip_json(c) for c in added], "refused": problems})
+        else:
+            for clip in added:
+                print(f"Added clip {clip.id}: {clip.name} ({clip.frame_count} frames, {clip.fps:.3g} fps, "
+                      f"{clip.width}x{clip.height}{', variable frame rate' if clip.is_vfr else ''})")
+        for problem in problems:
+            print(f"plumb add: {problem}", file=sys.stderr)
+    return EXIT_ERROR if problems else 0
+
+
+def _clip_json(clip) -> dict[str, Any]:
+    data = asdict(clip)
+    data["added_at"] = clip.added_at.isoformat()
+    return data
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from app.project import Project
+
+    with Project.open(args.project) as project:
+        counts = project.counts()
+        clips = []
+        for clip in project.clips():
+            entry = _clip_json(clip)
+            entry.update(asdict(counts[clip.id]))
+            entry["media_problem"] = project.media_problem(clip)
+            clips.append(entry)
+        if args.json:
+            _print_json({"project": str(project.root), "name": project.name, "clips": clips})
+            return 0
+        print(f"{project.name} — {project.root} — {len(clips)} clip(s)")
+        for c in clips:
+            flags = " VFR" if c["is_vfr"] else ""
+            missing = "  [video missing or changed]" if c["media_problem"] else ""
+            print(f"{c['id']:>4}  {c['name']:<28} {c['frame_count']:>6} frames  {c['fps']:>6.2f} fps  "
+                  f"{c['width']}x{c['height']}{flags}  poses {c['pose_frames']} (manual {c['manual_frames']})  "
+                  f"stage labels {c['stage_labels']}  labels {c['clip_labels']}{missing}")
     return 0
+
+
+def cmd_relink(args: argparse.Namespace) -> int:
+    from app.project import Project
+
+    with Project.open(args.project) as project:
+        clip = project.relink(args.clip, args.video)
+        if args.json:
+            _print_json(_clip_json(clip))
+        else:
+            print(f"Clip {clip.id} ({clip.name}) now points to {project.video_path(clip)}")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from app.project import Project
+    from app.store.queries import history
+
+    with Project.open(args.project) as project:
+        if args.undo or args.redo:
+            step = project.history.undo if args.undo else project.history.redo
+            entry = step()
+            if entry is None:
+                raise PlumbError(f"Nothing to {'undo' if args.undo else 'redo'}.")
+            print(f"{'Undid' if args.undo else 'Redid'}: {entry.description}")
+            return 0
+        with project.store.reading() as session:
+            entries = history(session, limit=args.limit)
+        if args.json:
+            _print_json([asdict(e) for e in entries])
+        else:
+            for e in entries:
+                print(f"{e.id:>6}  {e.created_at:%Y-%m-%d %H:%M:%S}  {e.state:<7} {e.annotator or '-':<12} {e.description}")
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from app.ui.main_window import run_gui
+
+    return run_gui(getattr(args, "project", None))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="plumb",
+        description="Judge and coach athletic movement from video. Without a command, opens the window.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = commands.add_parser("gui", help="open the window (the default)")
+    gui.add_argument("project", nargs="?", help="project folder to open")
+    gui.set_defaults(run=cmd_gui)
+
+    new = commands.add_parser("new", help="create a project folder")
+    new.add_argument("project", help="folder to create (may exist if it holds no project)")
+    new.add_argument("--name", help="display name (default: the folder name)")
+    new.add_argument("--json", action="store_true", help="print the result as JSON")
+    new.set_defaults(run=cmd_new)
+
+    add = commands.add_parser("add", help="add videos to a project as clips")
+    add.add_argument("project")
+    add.add_argument("videos", nargs="+", metavar="VIDEO")
+    add.add_argument("--no-proxy", action="store_true",
+                     help="do not build the lossless seek index for long-GOP videos (slower random access)")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(run=cmd_add)
+
+    info = commands.add_parser("info", help="list clips with frame count, fps, size, VFR and label counts")
+    info.add_argument("project")
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(run=cmd_info)
+
+    relink = commands.add_parser("relink", help="point a clip at its moved video (content must match)")
+    relink.add_argument("project")
+    relink.add_argument("clip", type=int, metavar="CLIP_ID")
+    relink.add_argument("video")
+    relink.add_argument("--json", action="store_true")
+    relink.set_defaults(run=cmd_relink)
+
+    hist = commands.add_parser("history", help="list the edit history, or undo/redo the last edit")
+    hist.add_argument("project")
+    step = hist.add_mutually_exclusive_group()
+    step.add_argument("--undo", action="store_true", help="undo the newest edit")
+    step.add_argument("--redo", action="store_true", help="redo the edit undone last")
+    hist.add_argument("--limit", type=int, default=50)
+    hist.add_argument("--json", action="store_true")
+    hist.set_defaults(run=cmd_history)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return cmd_gui(args)
+    try:
+        return args.run(args)
+    except PlumbError as exc:
+        print(f"plumb {args.command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"plumb {args.command}: interrupted; finished work was kept.", file=sys.stderr)
+        return 130
+
+
+def gui_main() -> int:
+    return cmd_gui(argparse.Namespace(project=None))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
