@@ -1,0 +1,194 @@
+"""A Plumb project: a folder holding project.sqlite (and a disposable cache/ folder).
+
+Videos stay where the user keeps them. A clip remembers the video's path relative to the
+project folder and a content fingerprint, so a project moved together with its videos still
+opens, and a video moved elsewhere can be found again and relinked safely.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from app.edits import EditHistory
+from app.errors import MediaError, ProjectError
+from app.media.fingerprint import fingerprint as content_fingerprint
+from app.media.probe import VideoInfo, probe
+from app.store import queries
+from app.store.events import ClipsChanged, EventBus
+from app.store.models import Clip, Setting
+from app.store.records import ClipCounts, ClipRecord
+from app.store.store import Store
+
+PROJECT_FILE = "project.sqlite"
+CACHE_DIR = "cache"
+DEFAULTS: dict[str, Any] = {"schema": "mpii16", "sport": "diving", "annotator": None, "annotators": []}
+
+
+def _stored_path(video: Path, root: Path) -> str:
+    try:
+        return Path(os.path.relpath(video, root)).as_posix()
+    except ValueError:  # another drive on Windows: no relative path exists
+        return video.as_posix()
+
+
+class Project:
+    def __init__(self, root: Path, store: Store) -> None:
+        self.root = root
+        self.store = store
+        self.history = EditHistory(store, annotator=lambda: self.setting("annotator"))
+
+    # --- opening -------------------------------------------------------------------------
+    @classmethod
+    def create(cls, folder: str | os.PathLike[str], *, name: str | None = None) -> Project:
+        root = Path(folder).expanduser().resolve()
+        if root.exists() and not root.is_dir():
+            raise ProjectError(f"{root}: is a file; a project is a folder. Choose a new folder name.")
+        if (root / PROJECT_FILE).exists():
+            raise ProjectError(f"{root}: already holds a Plumb project. Open it instead (plumb info {root}).")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProjectError(f"{root}: cannot create the folder ({exc.strerror}).") from exc
+        project = cls(root, Store.create(root / PROJECT_FILE))
+        project.set_setting("name", name or root.name)
+        return project
+
+    @classmethod
+    def open(cls, folder: str | os.PathLike[str]) -> Project:
+        root = Path(folder).expanduser().resolve()
+        if not root.exists():
+            raise ProjectError(f"{root}: does not exist. Create a project with: plumb new {root}")
+        if not root.is_dir():
+            raise ProjectError(f"{root}: is a file, not a project folder.")
+        if not (root / PROJECT_FILE).is_file():
+            raise ProjectError(
+                f"{root}: is not a Plumb project (it has no {PROJECT_FILE}). Create one with: plumb new {root}"
+            )
+        return cls(root, Store.open(root / PROJECT_FILE))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def events(self) -> EventBus:
+        return self.store.events
+
+    @property
+    def name(self) -> str:
+        return self.setting("name") or self.root.name
+
+    # --- settings ------------------------------------------------------------------------
+    def setting(self, key: str) -> Any:
+        with self.store.reading() as session:
+            return queries.get_setting(session, key, DEFAULTS.get(key))
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.store.transaction() as tx:
+            row = tx.session.get(Setting, key)
+            if row is None:
+                tx.session.add(Setting(key=key, value=value))
+            else:
+                row.value = value
+
+    # --- clips ---------------------------------------------------------------------------
+    def clips(self) -> list[ClipRecord]:
+        with self.store.reading() as session:
+            return queries.list_clips(session)
+
+    def clip(self, clip_id: int) -> ClipRecord:
+        with self.store.reading() as session:
+            return queries.get_clip(session, clip_id)
+
+    def counts(self) -> dict[int, ClipCounts]:
+        with self.store.reading() as session:
+            return queries.clip_counts(session)
+
+    def add_video(self, path: str | os.PathLike[str], *, name: str | None = None) -> ClipRecord:
+        """Probe a video and add it as a clip. Raises MediaError/ProjectError; writes nothing then."""
+        video = Path(path).expanduser().resolve()
+        info = probe(video)
+        fingerprint = content_fingerprint(video)
+        with self.store.transaction() as tx:
+            existing = queries.clip_with_fingerprint(tx.session, fingerprint)
+            if existing is not None:
+                raise ProjectError(f"{video.name}: is already in this project as clip {existing.id} ({existing.name}).")
+            row = self._clip_row(video, info, fingerprint, name)
+            tx.session.add(row)
+            tx.session.flush()
+            tx.announce(ClipsChanged(frozenset({row.id})))
+            return queries.clip_record(row)
+
+    def add_videos(self, paths: Iterable[str | os.PathLike[str]]) -> tuple[list[ClipRecord], list[str]]:
+        """Add each video that can be added; returns the new clips and one message per refusal."""
+        added, problems = [], []
+        for path in paths:
+            try:
+                added.append(self.add_video(path))
+            except (MediaError, ProjectError) as exc:
+                problems.append(str(exc))
+        return added, problems
+
+    def _clip_row(self, video: Path, info: VideoInfo, fingerprint: str, name: str | None) -> Clip:
+        return Clip(
+            name=name or video.stem, path=_stored_path(video, self.root), fingerprint=fingerprint,
+            size_bytes=video.stat().st_size, frame_count=info.frame_count, fps=info.fps,
+            width=info.width, height=info.height, codec=info.codec, is_vfr=info.is_vfr,
+            sport=self.setting("sport"),
+        )
+
+    # --- media ---------------------------------------------------------------------------
+    def video_path(self, clip: ClipRecord) -> Path:
+        path = Path(clip.path)
+        return path if path.is_absolute() else (self.root / path).resolve()
+
+    def access_proxy_path(self, clip: ClipRecord) -> Path:
+        """Where the lossless seek proxy of a long-GOP video is kept (safe to delete)."""
+        return self.root / CACHE_DIR / "proxies" / f"{clip.fingerprint}.mkv"
+
+    def media_problem(self, clip: ClipRecord) -> str | None:
+        """Why the clip's video cannot be used as it is (missing, or a different file), or None."""
+        path = self.video_path(clip)
+        if not path.is_file():
+            return f"The video of clip {clip.id} ({clip.name}) is missing: {path}. Relink it to its new place."
+        if path.stat().st_size != clip.size_bytes or content_fingerprint(path) != clip.fingerprint:
+            return (f"The video of clip {clip.id} at {path} is not the file that was added (its content "
+                    "differs). Relink the clip to the original video.")
+        return None
+
+    def relink(self, clip_id: int, path: str | os.PathLike[str]) -> ClipRecord:
+        """Point a clip at its video's new place; refuses a file with other content."""
+        video = Path(path).expanduser().resolve()
+        clip = self.clip(clip_id)
+        if not video.is_file():
+            raise MediaError(f"{video}: does not exist or is not a file.")
+        if content_fingerprint(video) != clip.fingerprint:
+            raise ProjectError(
+                f"{video.name}: is not the video of clip {clip_id} ({clip.name}); its content differs. "
+                "Choose the original file."
+            )
+        with self.store.transaction() as tx:
+            row = tx.session.get(Clip, clip_id)
+            row.path = _stored_path(video, self.root)
+            tx.announce(ClipsChanged(frozenset({clip_id})))
+            return queries.clip_record(row)
+
+    def find_moved_video(self, clip: ClipRecord, folders: Iterable[Path]) -> Path | None:
+        """Search folders (recursively) for a file with the clip's size and fingerprint."""
+        for folder in folders:
+            for candidate in Path(folder).rglob("*"):
+                try:
+                    if candidate.is_file() and candidate.stat().st_size == clip.size_bytes \
+                            and content_fingerprint(candidate) == clip.fingerprint:
+                        return candidate
+                except OSError:
+                    continue
+        return None

@@ -1,0 +1,87 @@
+"""The `plumb` command: real projects, real videos, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app.cli import main
+from tests.conftest import REPO
+from tests.helpers import videos
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    return videos.write_numbered_video(tmp_path_factory.mktemp("media") / "front.mp4", frames=30, fps=30)
+
+
+def test_new_add_info(tmp_path, capsys, video):
+    project = tmp_path / "meet"
+    code, out, _ = run(capsys, "new", str(project), "--json")
+    assert code == 0 and json.loads(out)["name"] == "meet"
+    code, out, _ = run(capsys, "add", str(project), str(video), "--json")
+    assert code == 0
+    added = json.loads(out)["added"]
+    assert [c["frame_count"] for c in added] == [30]
+    code, out, _ = run(capsys, "info", str(project), "--json")
+    info = json.loads(out)
+    [clip] = info["clips"]
+    assert (clip["frame_count"], clip["fps"], clip["width"], clip["height"], clip["is_vfr"]) == (30, 30, 320, 240, False)
+    assert (clip["pose_frames"], clip["clip_labels"], clip["stage_labels"], clip["media_problem"]) == (0, 0, 0, None)
+    code, out, _ = run(capsys, "info", str(project))
+    assert code == 0 and "front" in out and "30 frames" in out
+
+
+def test_vfr_clip_is_flagged(tmp_path, capsys):
+    vfr = videos.write_numbered_video(tmp_path / "vfr.mkv", frames=40, vfr=True)
+    run(capsys, "new", str(tmp_path / "p"))
+    code, out, _ = run(capsys, "add", str(tmp_path / "p"), str(vfr))
+    assert code == 0 and "variable frame rate" in out
+    _, out, _ = run(capsys, "info", str(tmp_path / "p"), "--json")
+    assert json.loads(out)["clips"][0]["is_vfr"] is True
+
+
+def test_errors_are_one_line_and_non_zero(tmp_path, capsys, video):
+    code, _, err = run(capsys, "info", str(tmp_path / "nothing"))
+    assert code == 1 and err.count("\n") == 1 and "does not exist" in err
+    run(capsys, "new", str(tmp_path / "p"))
+    bad = videos.write_text_file(tmp_path / "notes.mp4")
+    code, out, err = run(capsys, "add", str(tmp_path / "p"), str(bad), str(video))
+    assert code == 1 and "notes.mp4" in err and err.count("\n") == 1
+    assert "Added clip 1: front" in out
+    _, out, _ = run(capsys, "info", str(tmp_path / "p"), "--json")
+    assert [c["name"] for c in json.loads(out)["clips"]] == ["front"]
+
+
+def test_history_undo_redo(tmp_path, capsys, video):
+    from app.edits import set_clip_fields
+    from app.project import Project
+
+    run(capsys, "new", str(tmp_path / "p"))
+    run(capsys, "add", str(tmp_path / "p"), str(video))
+    with Project.open(tmp_path / "p") as project:
+        project.history.apply(set_clip_fields(1, athlete="A. Diver"))
+    code, out, _ = run(capsys, "history", str(tmp_path / "p"), "--undo")
+    assert code == 0 and "Undid: Set clip athlete" in out
+    code, _, err = run(capsys, "history", str(tmp_path / "p"), "--undo")
+    assert code == 1 and "Nothing to undo" in err
+    code, out, _ = run(capsys, "history", str(tmp_path / "p"), "--json")
+    assert json.loads(out)[0]["state"] == "undone"
+
+
+def test_installed_entry_point_help():
+    plumb = [sys.executable, "-m", "app.cli"]
+    for command in ([], ["new"], ["add"], ["info"], ["relink"], ["history"], ["gui"]):
+        result = subprocess.run(plumb + command + ["--help"], cwd=REPO, capture_output=True, text=True)
+        assert result.returncode == 0 and "usage: plumb" in result.stdout
+    missing = subprocess.run(plumb + ["add"], cwd=REPO, capture_output=True, text=True)
+    assert missing.returncode == 2 and "required" in missing.stderr
