@@ -152,7 +152,7 @@ def open_access_proxy(proxy_path: str | Path | None, info: VideoInfo,
     if proxy_path is None or not proxy_supported(info) or not Path(proxy_path).is_file():
         return None
     try:
-        cursor = DecodeCursor(proxy_path, proxy_index(info.frame_count), "SLICE")
+        cursor = DecodeCursor(proxy_path, proxy_index(info.frame_count), "SLICE", strict=True)
     except (av.FFmpegError, OSError):
         return None
     if _matches(cursor, info, source_fingerprint):

@@ -28,15 +28,24 @@ def frame_key(frame: av.VideoFrame) -> int | None:
     return frame.pts if frame.pts is not None else frame.dts
 
 
+class CorruptFrameError(Exception):
+    """A strict cursor decoded a frame the decoder itself flagged as damaged."""
+
+
 class DecodeCursor:
     """One open container plus decoder. Not thread-safe; ``FrameSource`` serialises use.
+
+    ``strict`` cursors raise ``CorruptFrameError`` for frames the decoder flags as damaged
+    (used for the access proxy, which has a perfect fallback, the original file).
 
     ``position`` is the number of the last frame handed out: -1 before the first, and
     ``len(index)`` once the stream is exhausted (only a seek moves it again).
     """
 
-    def __init__(self, path: str | Path, index: PacketIndex, thread_type: str) -> None:
+    def __init__(self, path: str | Path, index: PacketIndex, thread_type: str,
+                 *, strict: bool = False) -> None:
         self.index = index
+        self.strict = strict
         self.container = av.open(str(path), metadata_errors="ignore")
         self.stream = self.container.streams.video[0]
         self.stream.thread_type = thread_type
@@ -68,6 +77,8 @@ class DecodeCursor:
             number = self.index.frame_at_pts(frame_key(frame))
             if number is None or number < self._floor:
                 continue
+            if self.strict and frame.is_corrupt:
+                raise CorruptFrameError(f"frame {number} is damaged")
             self.position = number
             return number, frame
         self.position = len(self.index)

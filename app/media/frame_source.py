@@ -24,7 +24,7 @@ import numpy as np
 
 from app.media.access_proxy import open_access_proxy
 from app.media.convert import RgbConverter
-from app.media.cursor import DecodeCursor
+from app.media.cursor import CorruptFrameError, DecodeCursor
 from app.media.errors import RECOPY, VideoFileError
 from app.media.fingerprint import fingerprint
 from app.media.frame_cache import FrameCache
@@ -78,6 +78,7 @@ class FrameSource:
         self._hits = self._misses = 0
         self._original = DecodeCursor(self.path, self._index, "AUTO")
         self._proxy: DecodeCursor | None = None
+        self._retired_proxy = (0, 0)  # counters of a proxy dropped as damaged
         if proxy_path is not None and self._convert.fast:
             self._proxy = open_access_proxy(proxy_path, self.info, fingerprint(self.path))
         megapixels = self.info.width * self.info.height / 1e6
@@ -104,8 +105,9 @@ class FrameSource:
     @property
     def stats(self) -> AccessStats:
         o, p = self._original, self._proxy
-        return AccessStats(self._hits, self._misses, o.seeks, p.seeks if p else 0,
-                           o.decoded, p.decoded if p else 0)
+        proxy_seeks, proxy_decoded = (p.seeks, p.decoded) if p else self._retired_proxy
+        return AccessStats(self._hits, self._misses, o.seeks, proxy_seeks, o.decoded,
+                           proxy_decoded)
 
     def frame(self, index: int) -> np.ndarray:
         """Frame ``index`` as a read-only (H, W, 3) uint8 RGB array."""
@@ -209,10 +211,11 @@ class FrameSource:
         cursor, seek = self._plan(target)
         try:
             return self._run(cursor, target, seek, keep_from)
-        except (av.FFmpegError, _Missing) as exc:
+        except (av.FFmpegError, _Missing, CorruptFrameError) as exc:
             if cursor is self._proxy:
                 # A damaged proxy must never cost a frame: drop it, use the original.
-                self._proxy.close()
+                self._retired_proxy = (cursor.seeks, cursor.decoded)
+                cursor.close()
                 self._proxy = None
                 return self._fetch(target, keep_from)
             if isinstance(exc, _Missing):

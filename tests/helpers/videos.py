@@ -10,7 +10,6 @@ Also writes the broken files that ``app.media.probe`` must refuse with a clear m
 
 from __future__ import annotations
 
-import struct
 from fractions import Fraction
 from pathlib import Path
 
@@ -220,17 +219,4 @@ def write_y4m_header_only(path: str | Path, width: int, height: int) -> Path:
     path = Path(path)
     header = f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C420jpeg\n".encode()
     path.write_bytes(header + b"FRAME\n" + bytes(64))
-    return path
-
-
-def patch_avi_dimensions(path: str | Path, width: int, height: int) -> Path:
-    """Rewrite the frame size an AVI declares (main header, stream header and strf)."""
-    path = Path(path)
-    data = bytearray(path.read_bytes())
-    avih = data.find(b"avih")
-    # MainAVIHeader: dwWidth / dwHeight are the 9th and 10th DWORDs of the payload.
-    struct.pack_into("<II", data, avih + 8 + 32, width, height)
-    strf = data.find(b"strf", data.find(b"strh"))
-    struct.pack_into("<ii", data, strf + 8 + 4, width, height)
-    path.write_bytes(bytes(data))
     return path

@@ -56,9 +56,13 @@ class VideoFactory:
 
     def reference(self, name: str) -> list[np.ndarray]:
         """Every frame decoded by a plain front-to-back PyAV loop, independent of FrameSource."""
-        if name not in self._reference:
-            self._reference[name] = reference_frames(self.path(name))
-        return self._reference[name]
+        return self.reference_of(self.path(name))
+
+    def reference_of(self, path: Path) -> list[np.ndarray]:
+        key = str(path)
+        if key not in self._reference:
+            self._reference[key] = reference_frames(path)
+        return self._reference[key]
 
 
 def reference_frames(path: Path) -> list[np.ndarray]:
