@@ -27,9 +27,10 @@ class RgbConverter:
     def __init__(self, pix_fmt: str, color_range: int) -> None:
         self.fast = uses_fast_path(pix_fmt, color_range)
 
-    def __call__(self, frame: av.VideoFrame) -> np.ndarray:
+    def __call__(self, frame: av.VideoFrame, out: np.ndarray | None = None) -> np.ndarray:
+        """Convert ``frame``; writes into ``out`` (H, W, 3) uint8 when given and possible."""
         if self.fast and frame.format.name == FAST_PIX_FMT:
-            return i420_to_rgb(yuv420_planes(frame), frame.width, frame.height)
+            return i420_to_rgb(yuv420_planes(frame), frame.width, frame.height, out)
         return frame.to_ndarray(format="rgb24", src_color_range=frame.color_range)
 
 
@@ -64,8 +65,11 @@ def _plane(frame: av.VideoFrame, n: int, width: int, height: int) -> np.ndarray:
     return rows[:height, :width]
 
 
-def i420_to_rgb(i420: np.ndarray, width: int, height: int) -> np.ndarray:
-    rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
-    if rgb.shape[0] != height or rgb.shape[1] != width:
-        rgb = np.ascontiguousarray(rgb[:height, :width])
-    return rgb
+def i420_to_rgb(i420: np.ndarray, width: int, height: int,
+                out: np.ndarray | None = None) -> np.ndarray:
+    if width % 2 == 0 and height % 2 == 0:
+        if out is not None and out.shape == (height, width, 3):
+            return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420, dst=out)
+        return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+    padded = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+    return np.ascontiguousarray(padded[:height, :width])

@@ -57,6 +57,9 @@ class FrameSource:
     (``build_access_proxy``); it is used for jumps when it exists and belongs to this
     video, and ignored otherwise. Opening does not decode the last frame; call ``probe``
     first to vet an unknown file.
+
+    Thread-safe: share one instance between a UI thread and a prefetch worker freely.
+    Decoding is serial (one lock); cache hits never wait for a decode in progress.
     """
 
     def __init__(self, path: str | Path, *, cache_bytes: int = DEFAULT_CACHE_BYTES,
@@ -66,6 +69,7 @@ class FrameSource:
         self._times = self._index.seconds() if self.info.is_vfr else None
         self._convert = RgbConverter(self.info.pix_fmt, self.info.color_range)
         self.cache = FrameCache(cache_bytes)
+        self._frame_shape = (self.info.height, self.info.width, 3)
         frame_bytes = self.info.width * self.info.height * 3
         self._cache_frames = cache_bytes // frame_bytes
         # Frames passed on the way to a target are kept (up to a quarter of the cache) so
@@ -76,7 +80,11 @@ class FrameSource:
         self._waiting_lock = threading.Lock()
         self._closed = False
         self._hits = self._misses = 0
-        self._original = DecodeCursor(self.path, self._index, "AUTO")
+        try:
+            self._original = DecodeCursor(self.path, self._index, "AUTO")
+        except (av.FFmpegError, OSError) as exc:
+            raise VideoFileError(self.path, "read_failed", "the file could not be opened again",
+                                 "Check that it is still there and readable") from exc
         self._proxy: DecodeCursor | None = None
         self._retired_proxy = (0, 0)  # counters of a proxy dropped as damaged
         if proxy_path is not None and self._convert.fast:
@@ -272,7 +280,8 @@ class FrameSource:
             first = False
             number, frame = item
             if number == target or (number >= keep_from and number not in self.cache):
-                rgb = self.cache.put(number, self._convert(frame))
+                spare = self.cache.take_spare(self._frame_shape)
+                rgb = self.cache.put(number, self._convert(frame, spare))
             if number == target:
                 self._learn(cursor, started, cursor.decoded - decoded_before)
                 return rgb, False

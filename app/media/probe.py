@@ -165,7 +165,10 @@ def _index_packets(path: Path, container, stream) -> PacketIndex:
     try:
         for packet in container.demux(stream):
             if packet.size == 0:
-                continue  # end-of-stream flush marker
+                # The end-of-stream flush marker has no timestamps; an empty packet with
+                # one is a "repeat the previous picture" slot (AVI captures): no new frame.
+                trimmed += packet.dts is not None or packet.pts is not None
+                continue
             if packet.is_discard:
                 trimmed += 1  # decoded for reference but never shown (edit list)
                 continue

@@ -56,3 +56,19 @@ def test_zero_budget_and_clear():
     assert len(cache) == 0 and cache.nbytes == 0
     with pytest.raises(ValueError):
         FrameCache(max_bytes=-1)
+
+
+def test_only_unreferenced_evicted_arrays_become_spares():
+    cache = FrameCache(max_bytes=600)
+    held = cache.put(0, _frame(0))
+    view = cache.put(1, _frame(1))[2:4]
+    cache.put(2, _frame(2))  # evicts 0, which the caller still holds
+    assert cache.take_spare((10, 10, 3)) is None
+    cache.put(3, _frame(3))  # evicts 1: a view of it is alive
+    assert cache.take_spare((10, 10, 3)) is None
+    del view
+    cache.put(4, _frame(4))  # evicts 2: nobody holds it
+    spare = cache.take_spare((10, 10, 3))
+    assert spare is not None and spare.flags.writeable and spare[0, 0, 0] == 2
+    assert cache.take_spare((10, 10, 3)) is None  # handed out once
+    assert held[0, 0, 0] == 0
