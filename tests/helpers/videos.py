@@ -101,11 +101,14 @@ def write_numbered_video(
     pix_fmt: str = "yuv420p",
     faststart: bool = False,
     codec_tag: str | None = None,
+    open_gop: bool = False,
 ) -> Path:
     """Encode ``frames`` numbered frames into ``path``; the suffix picks the container.
 
     ``vfr`` gives irregular frame durations (see :func:`vfr_pts_ms`); the timestamps are
     then in a 1/1000 s time base. ``bframes`` is ignored by codecs without B-frames.
+    ``open_gop`` (libx264 only) lets B-frames before a keyframe reference the previous
+    GOP, so a decoder starting at that keyframe cannot show them.
     """
     path = Path(path)
     fmt = _CONTAINER_FOR_SUFFIX.get(path.suffix.lower())
@@ -119,8 +122,10 @@ def write_numbered_video(
         if codec_tag:
             ctx.codec_tag = codec_tag
         if codec == "libx264":
-            stream.options = {"x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:"
-                              f"bframes={bframes}", "crf": "18", "preset": "veryfast"}
+            params = f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes={bframes}"
+            if open_gop:
+                params += ":open-gop=1:b-pyramid=normal"
+            stream.options = {"x264-params": params, "crf": "18", "preset": "veryfast"}
         elif codec in ("mpeg4", "mpeg2video"):
             ctx.max_b_frames = bframes
             ctx.qmax = 6

@@ -21,6 +21,7 @@ FORMATS: dict[str, tuple[str, dict]] = {
     "h264-mkv": ("h264.mkv", {}),
     "h264-mov": ("h264.mov", {}),
     "h264-faststart-mp4": ("h264-fs.mp4", {"faststart": True}),
+    "h264-open-gop-mkv": ("h264-open.mkv", {"open_gop": True, "bframes": 3, "gop": 20}),
     "mpeg4-mp4": ("mpeg4.mp4", {"codec": "mpeg4", "codec_tag": "mp4v"}),
     "mpeg4-avi": ("mpeg4.avi", {"codec": "mpeg4"}),
     "vp9-mkv": ("vp9.mkv", {"codec": "libvpx-vp9"}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,12 @@ def test_needs_access_proxy_follows_gop_and_resolution(videos):
     assert not needs_access_proxy(hd_all_intra)
     not_420 = dataclasses.replace(hd_long_gop, pix_fmt="yuv444p")
     assert not needs_access_proxy(not_420)
+
+
+def test_ntsc_rate_rounding_jitter_is_not_vfr(tmp_path):
+    # 29.97 fps in Matroska's 1 ms time base: frame durations alternate 33 and 34 ms.
+    path = write_numbered_video(tmp_path / "ntsc.mkv", frames=30, size=(64, 48),
+                                fps=Fraction(30000, 1001))
+    info = probe(path)
+    assert not info.is_vfr
+    assert info.fps == pytest.approx(29.97, abs=0.02)
