@@ -1,0 +1,249 @@
+"""The main window: menus, the clip list and the clip pane, wired to the Qt-free project.
+
+Each action takes its parameters as arguments (a folder, a list of paths) and asks with a
+dialog only when they are missing, so tests and scripts drive the window without modal
+dialogs. Errors from the Qt-free layer (app.errors.PlumbError) go to the reporter.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSplitter, QWidget
+
+from app.errors import PlumbError
+from app.project import Project
+from app.store.events import ClipsChanged
+from app.store.records import ClipRecord
+from app.ui import dialogs
+from app.ui.clip_list import ClipList
+from app.ui.clip_pane import ClipPane
+from app.ui.player import playback_actions
+from app.ui.proxy_builder import ProxyBuilder
+from app.ui.settings import AppSettings
+
+DEFAULT_SIZE = (1200, 760)
+DEFAULT_SPLIT = [320, 880]
+STATUS_MS = 8000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings | None = None, reporter: Any = None, *,
+                 open_source: Callable[..., Any] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PlumbMainWindow")
+        self.settings = settings if settings is not None else AppSettings()
+        self.reporter = reporter if reporter is not None else dialogs.MessageBoxReporter(self)
+        self.project: Project | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+        self.clip_list = ClipList(self)
+        self.pane = ClipPane(self, open_source=open_source)
+        self.proxies = ProxyBuilder(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.clip_list)
+        self.splitter.addWidget(self.pane)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+        self._build_menus()
+        self.statusBar()
+
+        self.clip_list.clipSelected.connect(self._clip_selected)
+        self.pane.statusMessage.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
+        self.pane.relinkRequested.connect(self.relink_clip)
+        self.proxies.progress.connect(self._proxy_progress)
+        self.proxies.built.connect(self._proxy_built)
+        self.proxies.failed.connect(lambda _clip_id, text: self.statusBar().showMessage(text, STATUS_MS))
+        self._restore_layout()
+        self._project_changed()
+
+    # --- menus ---------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = self._action(file_menu, "&New Project…", QKeySequence.StandardKey.New, self.new_project)
+        self.open_action = self._action(file_menu, "&Open Project…", QKeySequence.StandardKey.Open,
+                                        self.open_project)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
+        file_menu.addSeparator()
+        self.add_videos_action = self._action(file_menu, "&Add Videos…", "Ctrl+Shift+A", self.add_videos)
+        file_menu.addSeparator()
+        self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        playback_menu = self.menuBar().addMenu("&Playback")
+        self.playback_actions = playback_actions(self.pane.player, self)
+        playback_menu.addActions(self.playback_actions)
+
+    def _action(self, menu: QMenu, text: str, keys: Any, slot: Callable[[], Any]) -> QAction:
+        action = menu.addAction(text)
+        action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for number, folder in enumerate(self.settings.existing_recent_projects(), start=1):
+            label = folder.replace("&", "&&")
+            action = self.recent_menu.addAction(f"&{number % 10} {label}" if number <= 10 else label)
+            action.setData(folder)
+            action.triggered.connect(lambda _checked=False, f=folder: self.open_project(f))
+        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
+
+    # --- project actions -----------------------------------------------------------------
+    def new_project(self, folder: str | os.PathLike[str] | None = None) -> bool:
+        folder = folder if folder is not None else dialogs.ask_new_project_folder(self)
+        if folder is None:
+            return False
+        try:
+            project = Project.create(folder)
+        except PlumbError as exc:
+            self.reporter.error("New Project", str(exc))
+            return False
+        self._set_project(project)
+        return True
+
+    def open_project(self, folder: str | os.PathLike[str] | None = None) -> bool:
+        folder = folder if folder is not None else dialogs.ask_project_folder(self)
+        if folder is None:
+            return False
+        try:
+            project = Project.open(folder)
+        except PlumbError as exc:
+            self.reporter.error("Open Project", str(exc))
+            return False
+        self._set_project(project)
+        return True
+
+    def add_videos(self, paths: Sequence[str | os.PathLike[str]] | None = None) -> list[ClipRecord]:
+        """Add the videos that can be added; report each refused file with its reason."""
+        if self.project is None:
+            self.reporter.error("Add Videos",
+                                "Open or create a project first (File ▸ Open Project… or New Project…).")
+            return []
+        paths = list(paths) if paths is not None else dialogs.ask_video_files(self)
+        if not paths:
+            return []
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            added, problems = self.project.add_videos(paths)
+        finally:
+            QApplication.restoreOverrideCursor()
+        if problems:
+            were = "was" if len(added) == 1 else "were"
+            summary = (f"{len(problems)} of {len(paths)} videos could not be added"
+                       + (f"; {len(added)} {were} added." if added else "."))
+            self.reporter.problems("Add Videos", summary, problems)
+        if added:
+            self.statusBar().showMessage(f"Added {len(added)} video{'s' * (len(added) != 1)}.", STATUS_MS)
+            for clip in added:  # quick jumps in long-GOP videos, as `plumb add` does
+                self.proxies.enqueue(clip.id, self.project.video_path(clip), self.project.access_proxy_path(clip))
+            if self.clip_list.current_clip_id() is None:
+                self.select_clip(added[0].id)
+        return added
+
+    def relink_clip(self, clip_id: int, path: str | os.PathLike[str] | None = None) -> bool:
+        if self.project is None:
+            return False
+        try:
+            clip = self.project.clip(clip_id)
+            if path is None:
+                path = dialogs.ask_relink_file(self, clip.name, self.project.video_path(clip))
+            if path is None:
+                return False
+            self.project.relink(clip_id, path)  # ClipsChanged then refreshes the list and the view
+        except PlumbError as exc:
+            self.reporter.error("Relink Video", str(exc))
+            return False
+        self.statusBar().showMessage(f"Relinked {clip.name} to {path}.", STATUS_MS)
+        return True
+
+    def select_clip(self, clip_id: int) -> bool:
+        return self.clip_list.select_clip(clip_id)
+
+    def close_project(self) -> None:
+        self.proxies.cancel_all()
+        self.pane.close_clip()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self.project is not None:
+            self.project.close()
+            self.project = None
+        self._project_changed()
+
+    # --- reactions -----------------------------------------------------------------------
+    def _set_project(self, project: Project) -> None:
+        self.close_project()
+        self.project = project
+        self._unsubscribe = project.events.subscribe(ClipsChanged, self._clips_changed)
+        self.settings.add_recent_project(project.root)
+        self._project_changed()
+        self.statusBar().showMessage(f"Opened {project.root}", STATUS_MS)
+
+    def _project_changed(self) -> None:
+        self.setWindowTitle(f"{self.project.name} — Plumb" if self.project else "Plumb")
+        self.add_videos_action.setEnabled(self.project is not None)
+        self.clip_list.set_clips(self.project.clips() if self.project else [])
+        self._rebuild_recent_menu()
+
+    def _clips_changed(self, event: ClipsChanged) -> None:
+        self.clip_list.set_clips(self.project.clips())
+        current = self.clip_list.current_clip_id()
+        if current is not None and current in event.clip_ids:
+            self._clip_selected(current)  # e.g. relinked: show it from its new place
+
+    def _clip_selected(self, clip_id: int) -> None:
+        if self.project is None:
+            return
+        try:
+            self.pane.show_clip(self.project, self.project.clip(clip_id))
+        except PlumbError as exc:
+            self.reporter.error("Open Clip", str(exc))
+
+    def _proxy_progress(self, clip_id: int, done: int, total: int) -> None:
+        if done == total or done % 10 == 0:
+            self.statusBar().showMessage(f"Building the seek index of clip {clip_id}: {done}/{total} frames", STATUS_MS)
+
+    def _proxy_built(self, clip_id: int) -> None:
+        self.statusBar().showMessage(f"Seek index of clip {clip_id} is ready: jumps are now fast.", STATUS_MS)
+        if self.project is not None and self.pane.clip is not None and self.pane.clip.id == clip_id:
+            self.pane.reload(self.project)
+
+    # --- layout --------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry, state, splitter = self.settings.window_layout()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+        if state is not None:
+            self.restoreState(state)
+        if splitter is None or not self.splitter.restoreState(splitter):
+            self.splitter.setSizes(DEFAULT_SPLIT)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.save_window_layout(self.saveGeometry(), self.saveState(), self.splitter.saveState())
+        self.close_project()
+        super().closeEvent(event)
+
+
+def run_gui(project_dir: str | None = None) -> int:
+    """Show the main window (opening ``project_dir`` when given) and run until it closes."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("Plumb")
+    app.setApplicationName("Plumb")
+    window = MainWindow()
+    previous_hook = sys.excepthook
+    sys.excepthook = dialogs.make_excepthook(window.reporter, previous_hook)
+    try:
+        window.show()
+        if project_dir:
+            window.open_project(project_dir)
+        return app.exec()
+    finally:
+        sys.excepthook = previous_hook
