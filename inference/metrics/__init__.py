@@ -1,0 +1,1 @@
+"""Evaluation metrics (keypoints; scores and stages join later)."""

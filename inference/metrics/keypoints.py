@@ -1,0 +1,81 @@
+"""Keypoint accuracy: PCK, PCKh@0.5 (MPII) and OKS (COCO).
+
+Arrays: predictions and ground truth are (N, J, 2|3) pixels; `visible` (N, J) bool marks the
+ground-truth joints that count (labelled ones). A prediction with NaN coordinates counts as
+a miss, never as skipped: a joint the model failed to find is an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class KeypointScores:
+    """Per-joint and overall accuracy; NaN for joints with no labelled instance."""
+
+    per_joint: np.ndarray  # (J,)
+    overall: float
+    counted: np.ndarray  # (J,) number of labelled instances per joint
+
+
+def _errors(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Euclidean distance (N, J); inf where the prediction is missing."""
+    d = np.linalg.norm(np.asarray(pred, np.float64)[..., :2] - np.asarray(gt, np.float64)[..., :2], axis=-1)
+    return np.where(np.isfinite(d), d, np.inf)
+
+
+def pck(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, norm: np.ndarray, threshold: float) -> KeypointScores:
+    """Share of labelled joints within `threshold * norm` of the truth; norm is (N,) per instance."""
+    visible = np.asarray(visible, bool)
+    hit = _errors(pred, gt) <= threshold * np.asarray(norm, np.float64)[:, None]
+    counted = visible.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_joint = np.where(counted > 0, (hit & visible).sum(axis=0) / counted, np.nan)
+    overall = float((hit & visible).sum() / max(visible.sum(), 1))
+    return KeypointScores(per_joint, overall, counted)
+
+
+def mpii_head_size(gt: np.ndarray, upper_neck: int = 8, head_top: int = 9, factor: float = 1.0) -> np.ndarray:
+    """Head segment length per instance (N,) from MPII ground truth.
+
+    The official MPII protocol uses 0.6 x the diagonal of an annotated head box; annotations
+    without head boxes (mmpose's test JSON, FineDiving-Pose) use the upper-neck to head-top
+    distance, which is what this returns (times `factor`).
+    """
+    return factor * np.linalg.norm(gt[:, head_top, :2] - gt[:, upper_neck, :2], axis=-1)
+
+
+def pckh(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, threshold: float = 0.5) -> KeypointScores:
+    """PCKh@threshold for MPII-16 ordered arrays."""
+    return pck(pred, gt, visible, mpii_head_size(np.asarray(gt, np.float64)), threshold)
+
+
+def oks(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, areas: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
+    """COCO object keypoint similarity per instance (N,), over labelled joints.
+
+    OKS = mean over labelled joints of exp(-d^2 / (2 s^2 k^2)), s^2 = area, k = 2 sigma.
+    """
+    visible = np.asarray(visible, bool)
+    d2 = _errors(pred, gt) ** 2
+    k2 = (2 * np.asarray(sigmas, np.float64)) ** 2
+    e = d2 / (2 * np.asarray(areas, np.float64)[:, None] * k2[None, :] + np.spacing(1))
+    similarity = np.where(visible, np.exp(-e), 0.0)
+    n = visible.sum(axis=1)
+    return np.where(n > 0, similarity.sum(axis=1) / np.maximum(n, 1), np.nan)
+
+
+def oks_per_joint(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, areas: np.ndarray,
+                  sigmas: np.ndarray) -> KeypointScores:
+    """Mean per-joint keypoint similarity (the OKS terms) over labelled instances."""
+    visible = np.asarray(visible, bool)
+    d2 = _errors(pred, gt) ** 2
+    k2 = (2 * np.asarray(sigmas, np.float64)) ** 2
+    similarity = np.exp(-d2 / (2 * np.asarray(areas, np.float64)[:, None] * k2[None, :] + np.spacing(1)))
+    counted = visible.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_joint = np.where(counted > 0, np.where(visible, similarity, 0).sum(axis=0) / counted, np.nan)
+    overall = float(np.nanmean(oks(pred, gt, visible, areas, sigmas)))
+    return KeypointScores(per_joint, overall, counted)

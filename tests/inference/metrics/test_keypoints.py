@@ -1,0 +1,56 @@
+"""Keypoint metrics against hand-computed values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference.metrics.keypoints import oks, oks_per_joint, pck, pckh
+from inference.skeletons import COCO17
+
+
+def test_pckh_counts_hits_within_half_head_size():
+    gt = np.zeros((1, 16, 2))
+    gt[0, :, 0] = np.arange(16) * 100
+    gt[0, 8] = [0, 0]
+    gt[0, 9] = [0, 20]  # head size 20 -> threshold 10 px
+    pred = gt.copy()
+    pred[0, 0, 0] += 9.9   # hit
+    pred[0, 1, 0] += 10.1  # miss
+    pred[0, 2] = np.nan    # missing prediction is a miss
+    visible = np.ones((1, 16), bool)
+    visible[0, 3] = False  # unlabelled: not counted even though it is a hit
+    scores = pckh(pred, gt, visible)
+    assert scores.per_joint[0] == 1 and scores.per_joint[1] == 0 and scores.per_joint[2] == 0
+    assert np.isnan(scores.per_joint[3]) and scores.counted[3] == 0
+    assert scores.overall == pytest.approx(13 / 15)  # 15 labelled, joints 1 and 2 missed
+
+
+def test_pck_normalises_per_instance():
+    gt = np.zeros((2, 1, 2))
+    pred = np.array([[[3.0, 4.0]], [[3.0, 4.0]]])  # error 5 px
+    result = pck(pred, gt, np.ones((2, 1), bool), norm=np.array([10.0, 100.0]), threshold=0.2)
+    assert result.overall == 0.5  # 5 > 0.2*10 but 5 <= 0.2*100
+
+
+def test_oks_matches_the_coco_formula():
+    sigmas = np.array(COCO17.oks_sigmas)
+    gt = np.zeros((1, 17, 2))
+    pred = gt.copy()
+    pred[0, 0, 0] = 10.0
+    visible = np.ones((1, 17), bool)
+    area = np.array([400.0])
+    expected_nose = np.exp(-100 / (2 * 400 * (2 * sigmas[0]) ** 2))
+    assert oks(pred, gt, visible, area, sigmas)[0] == pytest.approx((16 + expected_nose) / 17)
+    per_joint = oks_per_joint(pred, gt, visible, area, sigmas)
+    assert per_joint.per_joint[0] == pytest.approx(expected_nose) and per_joint.per_joint[1] == 1
+
+
+def test_oks_perfect_and_missing():
+    sigmas = np.array(COCO17.oks_sigmas)
+    gt = np.random.default_rng(0).uniform(0, 100, (3, 17, 2))
+    visible = np.ones((3, 17), bool)
+    assert np.allclose(oks(gt, gt, visible, np.full(3, 900.0), sigmas), 1)
+    missing = np.full_like(gt, np.nan)
+    assert np.allclose(oks(missing, gt, visible, np.full(3, 900.0), sigmas), 0)
+    assert np.isnan(oks(gt, gt, np.zeros((3, 17), bool), np.full(3, 900.0), sigmas)).all()
