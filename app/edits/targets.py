@@ -165,8 +165,11 @@ class JointsTarget(_PoseRowTarget):
     def write(self, session: Session, value: Json, annotator: str | None) -> None:
         row = self._row(session)
         if value is None:
+            # "No row" before this edit: clear only these joints, so values other writers
+            # (a model run) put into the row since then survive the undo.
             if row is not None:
-                session.delete(row)
+                self._clear_joints(row)
+                _delete_if_empty(session, row)
             return
         if row is None:
             row = self._new_row(session, value["schema"])
@@ -183,6 +186,26 @@ class JointsTarget(_PoseRowTarget):
                                                      encode_flags(source))
         row.annotator = annotator
         row.updated_at = utc_now()
+
+    def _clear_joints(self, row: PoseFrame) -> None:
+        keypoints, visibility, source = (decode_keypoints(row.keypoints), decode_flags(row.visibility),
+                                         decode_flags(row.source))
+        joints = list(self.joints)
+        if "xyc" in self.fields:
+            keypoints[joints] = np.nan
+        if "visibility" in self.fields:
+            visibility[joints] = Visibility.ABSENT
+        if "source" in self.fields:
+            source[joints] = JointSource.NONE
+        row.keypoints, row.visibility, row.source = (encode_keypoints(keypoints), encode_flags(visibility),
+                                                     encode_flags(source))
+
+
+def _delete_if_empty(session: Session, row: PoseFrame) -> None:
+    """Remove a pose row that no longer holds a joint or a box."""
+    if row.bbox_x1 is None and not np.isfinite(decode_keypoints(row.keypoints)[:, :2]).any() \
+            and not (decode_flags(row.visibility) != Visibility.ABSENT).any():
+        session.delete(row)
 
 
 @dataclass(frozen=True)
@@ -220,7 +243,8 @@ class BoxTarget(_PoseRowTarget):
         row = self._row(session)
         if value is None:
             if row is not None:
-                session.delete(row)
+                row.bbox_x1 = row.bbox_y1 = row.bbox_x2 = row.bbox_y2 = None
+                _delete_if_empty(session, row)
             return
         if row is None:
             row = self._new_row(session, value["schema"])

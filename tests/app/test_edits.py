@@ -193,3 +193,20 @@ def test_undo_after_reopen(tmp_path):
     history.redo()
     assert pose(store, clip, 2).keypoints[7, :2].tolist() == [55, 66]
     store.close()
+
+
+def test_undoing_a_row_creating_edit_keeps_what_others_wrote_since(store):
+    clip = add_clip_row(store)
+    history = EditHistory(store)
+    history.apply(set_keypoints(clip, 4, {2: (10, 20)}, schema="mpii16"))
+    # Another writer (a model run) fills other joints of the same row without the edit log.
+    from app.store.blobs import decode_keypoints, encode_keypoints
+    with store.transaction() as tx:
+        row = queries.pose_row(tx.session, clip, 4)
+        keypoints = decode_keypoints(row.keypoints)
+        keypoints[5] = [50, 60, 0.9]
+        row.keypoints = encode_keypoints(keypoints)
+    history.undo()
+    stored = pose(store, clip, 4)
+    assert np.isnan(stored.keypoints[2]).all() and stored.source[2] == JointSource.NONE
+    assert stored.keypoints[5].tolist() == pytest.approx([50, 60, 0.9])

@@ -1,0 +1,40 @@
+"""Choosing a pose backend by name: an explicit table, so a reader can follow the call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from inference.pose.base import PoseBackend, PoseBackendError
+
+BACKEND_NAMES = ("mediapipe", "onnx", "mmpose")
+
+
+def make_backend(
+    name: str = "mediapipe",
+    *,
+    model: str | Path | None = None,
+    config: str | Path | None = None,
+    schema: str | None = None,
+    mode: str = "video",
+    device: str = "auto",
+) -> PoseBackend:
+    """A ready backend. `model` is the .onnx file (onnx) or the checkpoint (mmpose, with `config`)."""
+    if name == "mediapipe":
+        from inference.pose.mediapipe_backend import MediaPipePose
+
+        return MediaPipePose(mode=mode)
+    if name == "onnx":
+        if model is None:
+            raise PoseBackendError("The onnx backend needs a model file: --model path/to/pose.onnx")
+        from inference.pose.mediapipe_backend import MediaPipePose
+        from inference.pose.onnx_backend import OnnxTopDown
+
+        # MediaPipe finds the people; the ONNX model refines each person's joints.
+        return OnnxTopDown(model, schema=schema, detector=MediaPipePose(mode=mode))
+    if name == "mmpose":
+        if model is None or config is None:
+            raise PoseBackendError("The mmpose backend needs --config CONFIG.py and --model CHECKPOINT.pth")
+        from inference.pose.mmpose_backend import MMPoseTopDown
+
+        return MMPoseTopDown(config, model, device="cpu" if device == "auto" else device)
+    raise PoseBackendError(f"Unknown pose backend {name!r}; choose one of: {', '.join(BACKEND_NAMES)}.")
