@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -38,6 +39,18 @@ def _clip(session: Session, clip_id: int) -> Clip:
 
 def _finite_or_none(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _row_for(session: Session, row, value: Json, make_row: Callable[[], Any]):
+    """The row to write `value` into (created when absent), or None after deleting it for a None value."""
+    if value is None:
+        if row is not None:
+            session.delete(row)
+        return None
+    if row is None:
+        row = make_row()
+        session.add(row)
+    return row
 
 
 class Target(ABC):
@@ -283,14 +296,10 @@ class StagesTarget(Target):
             check_stages(value["stage_names"], value["transitions"], clip.frame_count)
 
     def write(self, session: Session, value: Json, annotator: str | None) -> None:
-        row = self._row(session)
-        if value is None:
-            if row is not None:
-                session.delete(row)
-            return
+        row = _row_for(session, self._row(session), value,
+                       lambda: StageLabel(clip_id=self.clip_id, source=self.source))
         if row is None:
-            row = StageLabel(clip_id=self.clip_id, source=self.source)
-            session.add(row)
+            return
         row.stage_names = list(value["stage_names"])
         row.transitions = [int(t) for t in value["transitions"]]
         row.annotator = annotator
@@ -336,14 +345,10 @@ class ClipLabelTarget(Target):
             check_labels(value)
 
     def write(self, session: Session, value: Json, annotator: str | None) -> None:
-        row = self._row(session)
-        if value is None:
-            if row is not None:
-                session.delete(row)
-            return
+        row = _row_for(session, self._row(session), value,
+                       lambda: ClipLabel(clip_id=self.clip_id, annotator=self.annotator))
         if row is None:
-            row = ClipLabel(clip_id=self.clip_id, annotator=self.annotator)
-            session.add(row)
+            return
         for field in self.fields:
             setattr(row, field, value.get(field))
         row.updated_at = utc_now()
