@@ -32,6 +32,7 @@ from app.media.probe import VideoInfo, inspect_video
 
 DEFAULT_CACHE_BYTES = 256 * 2**20
 _SEEK_MS = 1.0  # demuxer seek + decoder flush, independent of resolution
+_MAX_STEP = 3.0  # a measurement counts for at most this multiple of the estimate
 _EMA = 0.2  # weight of the newest per-frame decode time measurement
 _MAX_KEEP_BEHIND = 32
 
@@ -235,6 +236,10 @@ class FrameSource:
                                  "Check that the file is still there and readable") from exc
 
     def _plan(self, target: int) -> tuple[DecodeCursor, bool]:
+        if self._original.can_continue_to(target) and target - self._original.position <= 1:
+            # Playback and frame stepping: the open decoder is the cheapest path whatever
+            # the timing estimates say, and staying on it keeps playback off the proxy.
+            return self._original, False
         keyframe = self._index.keyframe_at_or_before(target)
         per_frame = self._ms_per_frame["original"]
         options = [((target - keyframe + 1) * per_frame + _SEEK_MS, self._original, True)]
@@ -289,6 +294,8 @@ class FrameSource:
     def _learn(self, cursor: DecodeCursor, started: float, frames: int) -> None:
         key = "proxy" if cursor is self._proxy else "original"
         measured = (time.perf_counter() - started) * 1000 / max(1, frames)
+        # A single stall (another process, a cold disk) must not flip the routing for good.
+        measured = min(measured, _MAX_STEP * self._ms_per_frame[key])
         self._ms_per_frame[key] += _EMA * (measured - self._ms_per_frame[key])
 
 
