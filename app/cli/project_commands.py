@@ -1,34 +1,13 @@
-"""`plumb` command line. With no sub-command it opens the window.
-
-Every command prints one actionable line and exits non-zero on error, and prints data as
-JSON with --json, so scripts and cluster jobs get everything the window offers.
-"""
+"""`plumb new`, `add`, `info`, `relink`, `history`: projects and their clips."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Sequence
 from dataclasses import asdict
-from pathlib import Path
-from typing import Any
 
+from app.cli.common import EXIT_ERROR, clip_json, print_json, progress_line
 from app.errors import PlumbError
-
-EXIT_ERROR = 1
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
-
-
-def _progress_line(label: str):
-    def report(done: int, total: int) -> None:
-        if sys.stderr.isatty() or done == total:
-            end = "\n" if done == total else "\r"
-            print(f"{label}: {done}/{total} frames", end=end, file=sys.stderr, flush=True)
-    return report
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -36,7 +15,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     with Project.create(args.project, name=args.name) as project:
         if args.json:
-            _print_json({"project": str(project.root), "name": project.name})
+            print_json({"project": str(project.root), "name": project.name})
         else:
             print(f"Created project {project.name} in {project.root}")
     return 0
@@ -56,9 +35,9 @@ def cmd_add(args: argparse.Namespace) -> int:
             if needs_access_proxy(probe(video)):
                 target = project.access_proxy_path(clip)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                build_access_proxy(video, target, progress=_progress_line(f"seek index for {clip.name}"))
+                build_access_proxy(video, target, progress=progress_line(f"seek index for {clip.name}"))
         if args.json:
-            _print_json({"added": [_clip_json(c) for c in added], "refused": problems})
+            print_json({"added": [clip_json(c) for c in added], "refused": problems})
         else:
             for clip in added:
                 print(f"Added clip {clip.id}: {clip.name} ({clip.frame_count} frames, {clip.fps:.3g} fps, "
@@ -68,12 +47,6 @@ def cmd_add(args: argparse.Namespace) -> int:
     return EXIT_ERROR if problems else 0
 
 
-def _clip_json(clip) -> dict[str, Any]:
-    data = asdict(clip)
-    data["added_at"] = clip.added_at.isoformat()
-    return data
-
-
 def cmd_info(args: argparse.Namespace) -> int:
     from app.project import Project
 
@@ -81,12 +54,12 @@ def cmd_info(args: argparse.Namespace) -> int:
         counts = project.counts()
         clips = []
         for clip in project.clips():
-            entry = _clip_json(clip)
+            entry = clip_json(clip)
             entry.update(asdict(counts[clip.id]))
             entry["media_problem"] = project.media_problem(clip)
             clips.append(entry)
         if args.json:
-            _print_json({"project": str(project.root), "name": project.name, "clips": clips})
+            print_json({"project": str(project.root), "name": project.name, "clips": clips})
             return 0
         print(f"{project.name} — {project.root} — {len(clips)} clip(s)")
         for c in clips:
@@ -104,7 +77,7 @@ def cmd_relink(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         clip = project.relink(args.clip, args.video)
         if args.json:
-            _print_json(_clip_json(clip))
+            print_json(clip_json(clip))
         else:
             print(f"Clip {clip.id} ({clip.name}) now points to {project.video_path(clip)}")
     return 0
@@ -125,30 +98,14 @@ def cmd_history(args: argparse.Namespace) -> int:
         with project.store.reading() as session:
             entries = history(session, limit=args.limit)
         if args.json:
-            _print_json([asdict(e) for e in entries])
+            print_json([asdict(e) for e in entries])
         else:
             for e in entries:
                 print(f"{e.id:>6}  {e.created_at:%Y-%m-%d %H:%M:%S}  {e.state:<7} {e.annotator or '-':<12} {e.description}")
     return 0
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
-    from app.ui.main_window import run_gui
-
-    return run_gui(getattr(args, "project", None))
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="plumb",
-        description="Judge and coach athletic movement from video. Without a command, opens the window.",
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    gui = commands.add_parser("gui", help="open the window (the default)")
-    gui.add_argument("project", nargs="?", help="project folder to open")
-    gui.set_defaults(run=cmd_gui)
-
+def add_parsers(commands) -> None:
     new = commands.add_parser("new", help="create a project folder")
     new.add_argument("project", help="folder to create (may exist if it holds no project)")
     new.add_argument("--name", help="display name (default: the folder name)")
@@ -183,26 +140,3 @@ def build_parser() -> argparse.ArgumentParser:
     hist.add_argument("--limit", type=int, default=50)
     hist.add_argument("--json", action="store_true")
     hist.set_defaults(run=cmd_history)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        return cmd_gui(args)
-    try:
-        return args.run(args)
-    except PlumbError as exc:
-        print(f"plumb {args.command}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print(f"plumb {args.command}: interrupted; finished work was kept.", file=sys.stderr)
-        return 130
-
-
-def gui_main() -> int:
-    return cmd_gui(argparse.Namespace(project=None))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

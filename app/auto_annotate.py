@@ -1,0 +1,274 @@
+"""Auto-annotation: a pose backend over a video, an image folder or a project's clips.
+
+`plumb pose` keeps two layers per clip: the raw model run ("model:<backend>", one row per
+processed frame, all-NaN where the athlete was lost) and the working layer annotators edit.
+Results are committed in small batches, so an interrupted run keeps its finished frames and
+resumes after the last one. Manual joints are never overwritten (inference.pose.merge).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import delete
+
+from app.errors import MediaError, PlumbError
+from app.media.frame_source import FrameSource
+from app.media.image_folder import ImageFolder
+from app.project import Project
+from app.store.events import PosesChanged
+from app.store.models import WORKING_LAYER, PoseFrame
+from app.store.pose_rows import row_arrays, rows_by_frame, stored_frames, upsert, visibility_from_confidence
+from app.store.records import ClipRecord
+from inference.pose.backends import make_backend
+from inference.pose.base import PoseBackend, PoseBackendError
+from inference.pose.interpolate import interpolate_gaps, propagate_from_keyframes
+from inference.pose.merge import merge_model_run
+from inference.pose.pipeline import FrameResult, PoseRunner
+from inference.pose.smooth import smooth_track
+from inference.pose.tracking import StartBox, StartPoint
+from inference.provenance import JointSource
+from inference.skeletons import get_skeleton
+
+Progress = Callable[[int, int], None]
+Cancel = Callable[[], bool]
+BATCH = 25
+TRUSTED_CONFIDENCE = 0.3
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    backend: str = "mediapipe"
+    model: str | None = None
+    config: str | None = None
+    schema: str = "mpii16"
+    start: StartBox | StartPoint | None = None
+    max_gap: int | None = None  # frames; None: a third of a second
+    smooth: float = 0.0  # Gaussian sigma in frames; 0 leaves model output as it is
+    rerun: bool = False  # discard the clip's earlier run of this backend and start again
+
+
+def _backend(options: PoseOptions, mode: str, given: PoseBackend | None = None) -> PoseBackend:
+    try:
+        get_skeleton(options.schema)
+        if given is not None:
+            return given
+        return make_backend(options.backend, model=options.model, config=options.config, mode=mode)
+    except (PoseBackendError, ValueError) as exc:
+        raise PlumbError(str(exc)) from exc
+
+
+def _frames(source, count: int, first: int, cancel: Cancel | None, timestamps: bool) -> Iterator:
+    for index in range(first, count):
+        if cancel is not None and cancel():
+            return
+        ts = int(round(source.timestamp(index) * 1000)) if timestamps else None
+        yield index, source.frame(index), ts
+
+
+# --- plumb detect ----------------------------------------------------------------------------
+
+def detect_to_file(input_path: str | Path, out_path: str | Path, options: PoseOptions,
+                   progress: Progress | None = None, cancel: Cancel | None = None,
+                   backend: PoseBackend | None = None) -> dict:
+    """Write the athlete's pose on every frame of a video or image folder as JSON.
+
+    Raises PlumbError (nothing written) for bad input, a bad model, or when nobody is found.
+    """
+    input_path, out_path = Path(input_path), Path(out_path)
+    folder = input_path.is_dir()
+    source = ImageFolder(input_path) if folder else FrameSource(input_path)
+    backend = _backend(options, "image" if folder else "video", backend)
+    try:
+        width, height = (source.width, source.height) if folder else (source.info.width, source.info.height)
+        runner = PoseRunner(backend, options.schema, image_size=(width, height), start=options.start)
+        results: list[FrameResult] = []
+        for result in runner.run(_frames(source, len(source), 0, cancel, not folder), source.frame):
+            results.append(result)
+            if progress:
+                progress(len(results), len(source))
+    finally:
+        backend.close()
+        source.close()
+    if cancel is not None and cancel():
+        raise PlumbError("Detection was cancelled; nothing was written.")
+    if all(r.keypoints is None for r in results):
+        raise PlumbError(f"{input_path.name}: no person was found on any frame; nothing was written.")
+    skeleton = get_skeleton(options.schema)
+    document = {
+        "schema": skeleton.name,
+        "joint_names": list(skeleton.joint_names),
+        "frames": [_frame_json(r, source.name(r.frame) if folder else None, skeleton.num_joints) for r in results],
+    }
+    _write_json_atomically(out_path, document)
+    return {"frames": len(results), "found": sum(r.keypoints is not None for r in results)}
+
+
+def _frame_json(result: FrameResult, image: str | None, joints: int) -> dict:
+    if result.keypoints is None:
+        keypoints = [[None, None, 0.0]] * joints
+    else:
+        keypoints = [[None if not np.isfinite(x) else round(float(x), 2),
+                      None if not np.isfinite(y) else round(float(y), 2),
+                      round(float(np.nan_to_num(c)), 4)] for x, y, c in result.keypoints]
+    bbox = None if result.bbox is None else [round(float(v), 2) for v in result.bbox]
+    return {"index": result.frame, "image": image, "bbox": bbox, "keypoints": keypoints}
+
+
+def _write_json_atomically(path: Path, document: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w") as out:
+            json.dump(document, out)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# --- plumb pose ------------------------------------------------------------------------------
+
+def model_layer(backend: str) -> str:
+    return f"model:{backend}"
+
+
+def pose_clip(project: Project, clip: ClipRecord, options: PoseOptions,
+              progress: Progress | None = None, cancel: Cancel | None = None,
+              backend: PoseBackend | None = None) -> dict:
+    """Auto-annotate one clip, resuming after the frames a previous run finished."""
+    problem = project.media_problem(clip)
+    if problem:
+        raise MediaError(problem)
+    layer = model_layer(options.backend)
+    if options.rerun:
+        with project.store.transaction() as tx:
+            tx.session.execute(delete(PoseFrame).where(PoseFrame.clip_id == clip.id, PoseFrame.layer == layer))
+    with project.store.reading() as session:
+        done = stored_frames(session, clip.id, layer)
+    first = int(done.max()) + 1 if done.size else 0
+    start = options.start if first == 0 else _resume_start(project, clip.id, layer, first)
+    if first < clip.frame_count:
+        _run_frames(project, clip, options, layer, first, start, progress, cancel, backend)
+    if cancel is not None and cancel():
+        return {"clip": clip.id, "finished": False}
+    changed = finish_clip(project, clip, options, layer)
+    return {"clip": clip.id, "finished": True, "refined_frames": changed}
+
+
+def _resume_start(project: Project, clip_id: int, layer: str, first: int) -> StartBox | None:
+    """Continue from the athlete box of the last frame that had one."""
+    with project.store.reading() as session:
+        rows = rows_by_frame(session, clip_id, layer, range(max(0, first - 30), first))
+    boxed = [f for f, row in rows.items() if row.bbox_x1 is not None]
+    if not boxed:
+        return None
+    row = rows[max(boxed)]
+    return StartBox(first, (row.bbox_x1, row.bbox_y1, row.bbox_x2, row.bbox_y2))
+
+
+def _run_frames(project, clip, options, layer, first, start, progress, cancel, given) -> None:
+    path = project.video_path(clip)
+    proxy = project.access_proxy_path(clip)
+    source = FrameSource(path, proxy_path=proxy if proxy.exists() else None)
+    backend = _backend(options, "video", given)
+    batch: list[FrameResult] = []
+    try:
+        runner = PoseRunner(backend, options.schema, image_size=(clip.width, clip.height), start=start)
+        for result in runner.run(_frames(source, clip.frame_count, first, cancel, True), source.frame):
+            batch.append(result)
+            if len(batch) >= BATCH:
+                _commit_batch(project, clip.id, options.schema, layer, batch)
+                batch = []
+            if progress:
+                progress(result.frame + 1, clip.frame_count)
+    finally:
+        # Also on Ctrl+C: frames already computed are kept.
+        if batch:
+            _commit_batch(project, clip.id, options.schema, layer, batch)
+        backend.close()
+        source.close()
+
+
+def _commit_batch(project: Project, clip_id: int, schema: str, layer: str, batch: list[FrameResult]) -> None:
+    joints = get_skeleton(schema).num_joints
+    frames = [r.frame for r in batch]
+    new_kp = np.stack([r.keypoints if r.keypoints is not None else np.full((joints, 3), np.nan, np.float32)
+                       for r in batch]).astype(np.float32)
+    new_source = np.where(np.isfinite(new_kp[..., 0]), JointSource.MODEL, JointSource.NONE).astype(np.uint8)
+    with project.store.transaction() as tx:
+        session = tx.session
+        raw = rows_by_frame(session, clip_id, layer, frames)
+        for i, r in enumerate(batch):
+            upsert(session, raw, clip_id=clip_id, layer=layer, frame=r.frame, schema=schema, keypoints=new_kp[i],
+                   visibility=visibility_from_confidence(new_kp[i]), source=new_source[i], bbox=r.bbox)
+        working = rows_by_frame(session, clip_id, WORKING_LAYER, frames)
+        _check_schema(working, schema)
+        old_kp = np.full_like(new_kp, np.nan)
+        old_source = np.zeros_like(new_source)
+        old_vis = np.zeros_like(new_source)
+        for i, f in enumerate(frames):
+            if f in working:
+                old_kp[i], old_vis[i], old_source[i] = row_arrays(working[f])
+        kp, source, changed = merge_model_run(old_kp, old_source, new_kp, new_source, propagate=False)
+        manual = source == JointSource.MANUAL
+        visibility = np.where(manual, old_vis, visibility_from_confidence(kp))
+        for i in changed.tolist():
+            r = batch[i]
+            upsert(session, working, clip_id=clip_id, layer=WORKING_LAYER, frame=r.frame, schema=schema,
+                   keypoints=kp[i], visibility=visibility[i], source=source[i], bbox=r.bbox, keep_bbox=True)
+        tx.announce(PosesChanged(clip_id, frozenset(frames[i] for i in changed.tolist()), WORKING_LAYER))
+
+
+def _check_schema(rows: dict, schema: str) -> None:
+    other = {row.schema for row in rows.values()} - {schema}
+    if other:
+        raise PlumbError(f"This clip's poses are {other.pop()}; run again with --schema matching them.")
+
+
+def finish_clip(project: Project, clip: ClipRecord, options: PoseOptions, layer: str) -> int:
+    """Propagate manual corrections, fill short gaps, smooth (optional) over the whole clip."""
+    T, joints = clip.frame_count, get_skeleton(options.schema).num_joints
+    with project.store.transaction() as tx:
+        session = tx.session
+        raw_rows = rows_by_frame(session, clip.id, layer)
+        working = rows_by_frame(session, clip.id, WORKING_LAYER)
+        _check_schema(working, options.schema)
+        model_kp = np.full((T, joints, 3), np.nan, np.float32)
+        for f, row in raw_rows.items():
+            model_kp[f] = row_arrays(row)[0]
+        kp = np.full((T, joints, 3), np.nan, np.float32)
+        source = np.zeros((T, joints), np.uint8)
+        vis = np.zeros((T, joints), np.uint8)
+        for f, row in working.items():
+            kp[f], vis[f], source[f] = row_arrays(row)
+        before_kp, before_source = kp.copy(), source.copy()
+        # Working joints other than manual ones are model output after the batch merges, so
+        # the track is rebuilt from the raw run: manual joints as keyframes, corrections
+        # propagated between them, then gaps filled.
+        manual = source == JointSource.MANUAL
+        model_source = np.where(np.isfinite(model_kp[..., 0]), JointSource.MODEL, JointSource.NONE).astype(np.uint8)
+        kp, source = propagate_from_keyframes(model_kp, model_source, np.where(manual[..., None], kp, np.nan))
+        kp = np.where(manual[..., None], before_kp, kp)
+        trusted = (source == JointSource.MANUAL) | (
+            (source == JointSource.MODEL) & (np.nan_to_num(kp[..., 2]) >= TRUSTED_CONFIDENCE))
+        max_gap = options.max_gap if options.max_gap is not None else max(1, round(clip.fps / 3))
+        kp, source = interpolate_gaps(kp, source, trusted, max_gap=max_gap)
+        if options.smooth > 0:
+            kp = smooth_track(kp, locked=source == JointSource.MANUAL, strength=options.smooth)
+        changed = [f for f in range(T) if not (np.array_equal(kp[f], before_kp[f], equal_nan=True)
+                                               and np.array_equal(source[f], before_source[f]))]
+        for f in changed:
+            keep_vis = source[f] == JointSource.MANUAL
+            upsert(session, working, clip_id=clip.id, layer=WORKING_LAYER, frame=f, schema=options.schema,
+                   keypoints=kp[f], visibility=np.where(keep_vis, vis[f], visibility_from_confidence(kp[f])),
+                   source=source[f], bbox=None, keep_bbox=True)
+        if changed:
+            tx.announce(PosesChanged(clip.id, frozenset(changed), WORKING_LAYER))
+    return len(changed)

@@ -1,0 +1,91 @@
+"""`plumb detect` and `plumb pose`: auto-annotation from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli.common import print_json, progress_line
+from app.errors import PlumbError
+
+SCHEMAS = ("mpii16", "coco17", "mp33")
+
+
+def _options(args: argparse.Namespace):
+    from app.auto_annotate import PoseOptions
+    from inference.pose.tracking import StartBox
+
+    start = None
+    if getattr(args, "athlete_box", None):
+        frame, *box = args.athlete_box
+        start = StartBox(int(frame), tuple(box))
+    return PoseOptions(backend=args.backend, model=args.model, config=args.config, schema=args.schema,
+                       start=start, max_gap=args.max_gap, smooth=args.smooth,
+                       rerun=getattr(args, "rerun", False))
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from app.auto_annotate import detect_to_file
+
+    summary = detect_to_file(args.input, args.out, _options(args), progress=progress_line("detect"))
+    if args.json:
+        print_json({"out": args.out, **summary})
+    else:
+        print(f"Wrote {args.out}: the athlete on {summary['found']} of {summary['frames']} frames")
+    return 0
+
+
+def cmd_pose(args: argparse.Namespace) -> int:
+    from app.auto_annotate import pose_clip
+    from app.project import Project
+
+    with Project.open(args.project) as project:
+        clips = project.clips()
+        if not args.all:
+            if not args.clip:
+                raise PlumbError("Name the clips with --clip ID (repeatable) or use --all.")
+            known = {c.id: c for c in clips}
+            missing = [i for i in args.clip if i not in known]
+            if missing:
+                raise PlumbError(f"There is no clip {missing[0]} in this project; `plumb info` lists the clips.")
+            clips = [known[i] for i in args.clip]
+        results = []
+        for clip in clips:
+            result = pose_clip(project, clip, _options(args), progress=progress_line(f"pose {clip.name}"))
+            results.append(result)
+            if not args.json:
+                print(f"Clip {clip.id} ({clip.name}): poses written; {result['refined_frames']} frames refined "
+                      "(propagated corrections, filled gaps)", file=sys.stdout)
+        if args.json:
+            print_json(results)
+    return 0
+
+
+def _pose_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--schema", choices=SCHEMAS, default="mpii16", help="keypoint layout to write")
+    parser.add_argument("--backend", default="mediapipe", help="mediapipe (default), onnx or mmpose")
+    parser.add_argument("--model", help="model file: .onnx for onnx, checkpoint for mmpose")
+    parser.add_argument("--config", help="mmpose config file")
+    parser.add_argument("--athlete-box", nargs=5, type=float, metavar=("FRAME", "X1", "Y1", "X2", "Y2"),
+                        help="the athlete's box on one frame (otherwise chosen automatically)")
+    parser.add_argument("--max-gap", type=int, help="longest gap (frames) filled by interpolation")
+    parser.add_argument("--smooth", type=float, default=0.0, help="temporal smoothing strength in frames (0: off)")
+    parser.add_argument("--json", action="store_true")
+
+
+def add_parsers(commands) -> None:
+    detect = commands.add_parser("detect", help="the athlete's pose on every frame of a video or image folder, as JSON")
+    detect.add_argument("input", help="a video file, or a folder of images read in name order")
+    detect.add_argument("--out", required=True, help="JSON file to write")
+    _pose_arguments(detect)
+    detect.set_defaults(run=cmd_detect)
+
+    pose = commands.add_parser("pose", help="auto-annotate clips of a project (resumable; manual joints are kept)")
+    pose.add_argument("project")
+    which = pose.add_mutually_exclusive_group()
+    which.add_argument("--clip", type=int, action="append", metavar="ID")
+    which.add_argument("--all", action="store_true")
+    pose.add_argument("--rerun", action="store_true",
+                      help="run the model again on every frame (manual joints are still kept)")
+    _pose_arguments(pose)
+    pose.set_defaults(run=cmd_pose)
