@@ -1,0 +1,645 @@
+"""MediaPipe Pose (BlazePose, 33 landmarks): the default offline pose backend.
+
+Runs the models that ship inside the mediapipe 0.10.21 wheel; nothing is downloaded.
+
+* Several people: the Tasks API ``PoseLandmarker`` with a ``.task`` bundle assembled from the
+  wheel's models (:mod:`inference.pose.mediapipe_bundle`).
+* One person: the legacy ``mediapipe.solutions.pose`` graph (``model_complexity=1``, the only
+  complexity whose model is in the wheel), used when ``single_person=True`` or, with a logged
+  warning, when the Tasks bundle cannot be built or loaded.
+
+Coordinates are pixels of the image given; a joint's confidence is MediaPipe's landmark
+visibility times its presence; a person's score is the mean confidence of the twelve limb
+joints (shoulders, elbows, wrists, hips, knees, ankles). MediaPipe places all 33 landmarks
+for every person it finds, out-of-frame ones included, so keypoints are always finite.
+
+Not thread-safe: use one instance per thread. mediapipe is imported on first construction,
+not when this module is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from inference.pose.base import Box, PersonPose, PoseBackendError, box_of
+from inference.pose.mediapipe_bundle import SETUP_HINT, mediapipe_model_files, pose_task_bundle
+from inference.skeletons import MEDIAPIPE33
+
+log = logging.getLogger(__name__)
+
+N_JOINTS = 33
+# Shoulders, elbows, wrists, hips, knees, ankles in MediaPipe order: a person's score.
+CORE_JOINTS = np.array([11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
+# Joint index of each joint's left/right counterpart.
+_MIRROR = np.array(MEDIAPIPE33.flip_indices)
+# Turns estimate() may try, degrees clockwise -> cv2.rotate codes (cv2's values, written out
+# so that cv2 is imported only when a turn is needed).
+_ROTATIONS = {90: 0, 180: 1, 270: 2}  # ROTATE_90_CLOCKWISE, ROTATE_180, ROTATE_90_COUNTERCLOCKWISE
+# Time step used when a video-mode caller gives no timestamp (about 30 fps).
+SYNTHETIC_STEP_MS = 33
+
+# A person whose box lies this much inside a better one's is taken for a second reading of it.
+_CONTAINED = 0.7
+# detect() searches wider (or higher) images in square tiles.
+_TILE_ASPECT = 1.4
+
+Mode = Literal["video", "image"]
+Tile = tuple[int, int, int, int]
+"""x0, y0, width, height in pixels."""
+
+
+# --------------------------------------------------------------------------------------------
+# mediapipe's native log noise
+# --------------------------------------------------------------------------------------------
+
+# mediapipe 0.10.21 logs through absl before absl::InitializeLog, straight to fd 2, ignoring
+# GLOG_minloglevel / TF_CPP_MIN_LOG_LEVEL: each graph start prints half a dozen INFO and
+# WARNING lines. They are captured while a graph starts and on its first runs; lines that are
+# not known noise (errors above all) are written back to stderr.
+_NATIVE_LINE = re.compile(r"^([IWEF])\d{4} \S+\s+\d+ (\S+?):\d+\]")
+_NOISY_WARNING_SOURCES = {
+    "inference_feedback_manager.cc",
+    "landmark_projection_calculator.cc",
+    "gl_context_egl.cc",
+    "gl_context.cc",
+    "task_runner.cc",
+}
+_NOISE_PREFIXES = (
+    "INFO: Created TensorFlow Lite XNNPACK delegate",
+    "INFO: Initialized TensorFlow Lite runtime",
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+)
+
+
+def _is_noise(line: str) -> bool:
+    if not line.strip() or line.startswith(_NOISE_PREFIXES):
+        return True
+    m = _NATIVE_LINE.match(line)
+    if m is None:
+        return False
+    level, source = m.groups()
+    return level == "I" or (level == "W" and source in _NOISY_WARNING_SOURCES)
+
+
+@contextlib.contextmanager
+def _filtered_native_stderr() -> Iterator[None]:
+    """Capture fd 2 for the duration; write back every line that is not known noise."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no usable stderr (GUI launcher): nothing to do
+        yield
+        return
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            text = capture.read().decode("utf-8", errors="replace")
+            kept = [line for line in text.splitlines() if not _is_noise(line)]
+            if kept:
+                os.write(2, ("\n".join(kept) + "\n").encode())
+
+
+# --------------------------------------------------------------------------------------------
+# Model runners: normalised landmarks in, (people, 33, 3) arrays of x, y in [0, 1] and confidence
+# --------------------------------------------------------------------------------------------
+
+# Keep filtering native stderr on a graph's first runs until it has found someone (some
+# warnings are printed the first time landmarks are computed), at most this many runs.
+_QUIET_RUNS = 50
+
+
+def _optional(landmark: Any, field: str) -> float | None:
+    """A landmark's field, None when unset: the Tasks API gives dataclasses with Optional
+    fields; the legacy API gives protobuf messages, where an unset field reads 0."""
+    if hasattr(landmark, "HasField"):
+        return getattr(landmark, field) if landmark.HasField(field) else None
+    return getattr(landmark, field, None)
+
+
+def _landmark_array(landmarks: Any) -> np.ndarray:
+    out = np.empty((N_JOINTS, 3), dtype=np.float64)
+    for i, lm in enumerate(landmarks):
+        visibility = _optional(lm, "visibility")
+        presence = _optional(lm, "presence")
+        conf = (1.0 if visibility is None else visibility) * (1.0 if presence is None else presence)
+        out[i] = (lm.x, lm.y, conf)
+    out[:, 2] = np.clip(np.nan_to_num(out[:, 2], nan=0.0), 0.0, 1.0)
+    return out
+
+
+class _TasksRunner:
+    """A Tasks API PoseLandmarker in IMAGE or VIDEO running mode."""
+
+    def __init__(self, mp: Any, bundle: Path, video: bool, num_poses: int, min_conf: float):
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._mp = mp
+        self.video = video
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(bundle)),
+            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+            num_poses=num_poses,
+            min_pose_detection_confidence=min_conf,
+            min_pose_presence_confidence=min_conf,
+            min_tracking_confidence=min_conf,
+        )
+        with _filtered_native_stderr():
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        self._quiet_runs = _QUIET_RUNS
+
+    def run(self, rgb: np.ndarray, timestamp_ms: int = 0) -> list[np.ndarray]:
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        quiet = _filtered_native_stderr() if self._quiet_runs > 0 else contextlib.nullcontext()
+        with quiet:
+            if self.video:
+                result = self._landmarker.detect_for_video(image, int(timestamp_ms))
+            else:
+                result = self._landmarker.detect(image)
+        people = [_landmark_array(p) for p in result.pose_landmarks]
+        if self._quiet_runs > 0:
+            self._quiet_runs = 0 if people else self._quiet_runs - 1
+        return people
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+
+class _LegacyRunner:
+    """mediapipe.solutions.pose: one person, model_complexity=1 (the model in the wheel)."""
+
+    def __init__(self, mp: Any, video: bool, min_conf: float):
+        self.video = video
+        with _filtered_native_stderr():
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=not video,
+                model_complexity=1,
+                smooth_landmarks=True,
+                enable_segmentation=False,
+                min_detection_confidence=min_conf,
+                min_tracking_confidence=min_conf,
+            )
+        self._quiet_runs = _QUIET_RUNS
+
+    def run(self, rgb: np.ndarray, timestamp_ms: int = 0) -> list[np.ndarray]:
+        # The legacy graph keeps its own clock; timestamp_ms is not needed.
+        quiet = _filtered_native_stderr() if self._quiet_runs > 0 else contextlib.nullcontext()
+        with quiet:
+            result = self._pose.process(rgb)
+        if result.pose_landmarks is None:
+            people = []
+        else:
+            people = [_landmark_array(result.pose_landmarks.landmark)]
+        if self._quiet_runs > 0:
+            self._quiet_runs = 0 if people else self._quiet_runs - 1
+        return people
+
+    def close(self) -> None:
+        self._pose.close()
+
+
+def _import_mediapipe() -> Any:
+    mediapipe_model_files()  # a clear error when the package or its models are missing
+    try:
+        with _filtered_native_stderr():
+            import mediapipe as mp
+    except Exception as exc:
+        raise PoseBackendError(f"mediapipe cannot be imported ({exc}). {SETUP_HINT}") from exc
+    return mp
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry
+# --------------------------------------------------------------------------------------------
+
+
+def _check_image(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(
+            f"expected an RGB uint8 (H, W, 3) image, got {image.dtype} {tuple(image.shape)}"
+        )
+    if image.shape[0] < 1 or image.shape[1] < 1:
+        raise ValueError(f"empty image {tuple(image.shape)}")
+    return np.ascontiguousarray(image)
+
+
+def _person_box(keypoints: np.ndarray, width: int, height: int) -> Box | None:
+    """Box of the confidently placed joints (all joints when few are), clipped to the image.
+
+    Out-of-frame landmarks (low presence) would otherwise stretch the box past the image.
+    """
+    confident = keypoints[keypoints[:, 2] >= 0.5]
+    box = box_of(confident if len(confident) >= 4 else keypoints)
+    if box is None:
+        return None
+    x1, y1, x2, y2 = box
+    x1, x2 = float(np.clip(x1, 0, width)), float(np.clip(x2, 0, width))
+    y1, y2 = float(np.clip(y1, 0, height)), float(np.clip(y2, 0, height))
+    if x2 <= x1 or y2 <= y1:
+        return box  # entirely outside the image: keep the unclipped box rather than none
+    return (x1, y1, x2, y2)
+
+
+def _iou(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def _is_duplicate(a: np.ndarray, a_box: Box, b: np.ndarray, b_box: Box, max_iou: float) -> bool:
+    """Two landmark sets for one person: MediaPipe sometimes reports a person twice, as the
+    same pose, its left/right mirror, or another reading of the body (boxes overlapping, or
+    a's box almost entirely inside b's: a is the worse, b was kept before it)."""
+    if _iou(a_box, b_box) > max_iou or _inside_fraction(a_box, b_box) > _CONTAINED:
+        return True
+    size = max(b_box[2] - b_box[0], b_box[3] - b_box[1], 1.0)
+    for other in (b, b[_MIRROR]):
+        distance = np.linalg.norm(a[CORE_JOINTS, :2] - other[CORE_JOINTS, :2], axis=1)
+        if np.median(distance) < 0.1 * size:
+            return True
+    return False
+
+
+def _inside_fraction(inner: Box, outer: Box) -> float:
+    """Share of inner's area that lies inside outer."""
+    w = min(inner[2], outer[2]) - max(inner[0], outer[0])
+    h = min(inner[3], outer[3]) - max(inner[1], outer[1])
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    if w <= 0 or h <= 0 or area <= 0:
+        return 0.0
+    return float(w * h / area)
+
+
+def _unrotate(norm: np.ndarray, angle: int) -> np.ndarray:
+    """Normalised landmarks found in an image turned `angle` degrees clockwise, mapped back
+    to normalised coordinates of the unturned image (continuous coordinates, so exact)."""
+    if angle == 0:
+        return norm
+    out = norm.copy()
+    u, v = norm[:, 0], norm[:, 1]
+    if angle == 90:
+        out[:, 0], out[:, 1] = v, 1.0 - u
+    elif angle == 180:
+        out[:, 0], out[:, 1] = 1.0 - u, 1.0 - v
+    elif angle == 270:
+        out[:, 0], out[:, 1] = 1.0 - v, u
+    else:
+        raise ValueError(f"unsupported rotation {angle}")
+    return out
+
+
+def _tile_layout(width: int, height: int, tiles: bool) -> tuple[Tile, ...]:
+    """The whole image, or square tiles overlapping by at least a tenth of their side when
+    the image is more than _TILE_ASPECT times as long as it is wide."""
+    long, short = max(width, height), min(width, height)
+    if not tiles or long <= _TILE_ASPECT * short:
+        return ((0, 0, width, height),)
+    overlap = 0.1 * short
+    n = max(2, math.ceil((long - overlap) / (short - overlap)))
+    starts = [round(k * (long - short) / (n - 1)) for k in range(n)]
+    if width >= height:
+        return tuple((s, 0, short, short) for s in starts)
+    return tuple((0, s, short, short) for s in starts)
+
+
+def _crop_region(bbox: Box, width: int, height: int, enlarge: float) -> tuple[int, int, int, int]:
+    """Square-ish region around bbox, enlarged, clipped to the image: x0, y0, x1, y1 (ints)."""
+    x1, y1, x2, y2 = bbox
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    side = enlarge * max(x2 - x1, y2 - y1)
+    half = side / 2
+    x0, x1_ = int(np.floor(cx - half)), int(np.ceil(cx + half))
+    y0, y1_ = int(np.floor(cy - half)), int(np.ceil(cy + half))
+    return max(x0, 0), max(y0, 0), min(x1_, width), min(y1_, height)
+
+
+# --------------------------------------------------------------------------------------------
+# The backend
+# --------------------------------------------------------------------------------------------
+
+
+class MediaPipePose:
+    """MediaPipe BlazePose, schema "mp33", implementing :class:`~inference.pose.base.PoseBackend`.
+
+    Args:
+        num_poses: the most people :meth:`detect` reports per image (Tasks API).
+        mode: "video" for consecutive frames of one clip (people are tracked between calls;
+            timestamps must increase, see :meth:`detect`), "image" for unrelated images.
+        min_confidence: MediaPipe's detection, presence and tracking thresholds, and the
+            lowest person score reported (MediaPipe also returns people with hardly a visible
+            joint, mostly phantoms).
+        single_person: use the legacy one-person graph instead of the Tasks API.
+        cache_dir: where the Tasks bundle is cached (default: the user's cache directory).
+        crop_size: :meth:`estimate` upscales crops whose longer side is shorter than this.
+        crop_enlarge: :meth:`estimate` crops a square of this many times the box's longer side.
+        estimate_rotations: when :meth:`estimate` finds nobody in the upright crop, it tries
+            the crop turned by these angles (degrees clockwise), in order, and keeps the first
+            person found with a score of at least 0.5. MediaPipe's person detector expects an
+            upright body; turned crops recover some inverted and horizontal ones. () disables.
+        duplicate_iou: of two people whose boxes overlap more than this (IoU), or whose limb
+            joints coincide (mirrored or not), or when the worse one's box lies 70% inside the
+            better one's, only the better is kept: MediaPipe can report one person twice.
+        tiles: :meth:`detect` searches images wider than 1.4:1 in overlapping square tiles
+            (about twice the time for 16:9 video, far fewer people missed); not in
+            single-person mode.
+
+    Attributes:
+        single_person: True when the legacy one-person graph runs (asked for, or the fallback).
+        fallback_reason: why the Tasks API could not be used, or None.
+
+    Raises:
+        PoseBackendError: mediapipe or its bundled pose models are missing.
+    """
+
+    name = "mediapipe"
+    schema = "mp33"
+
+    def __init__(
+        self,
+        num_poses: int = 4,
+        mode: Mode = "video",
+        min_confidence: float = 0.3,
+        single_person: bool = False,
+        *,
+        cache_dir: Path | None = None,
+        crop_size: int = 256,
+        crop_enlarge: float = 1.25,
+        estimate_rotations: tuple[int, ...] = (90, 270, 180),
+        duplicate_iou: float = 0.4,
+        tiles: bool = True,
+    ) -> None:
+        if mode not in ("video", "image"):
+            raise ValueError(f"mode must be 'video' or 'image', not {mode!r}")
+        if num_poses < 1:
+            raise ValueError(f"num_poses must be at least 1, not {num_poses}")
+        if not 0.0 <= min_confidence <= 1.0:
+            raise ValueError(f"min_confidence must be in [0, 1], not {min_confidence}")
+        self.mode: Mode = mode
+        self.num_poses = int(num_poses)
+        self.min_confidence = float(min_confidence)
+        self.crop_size = int(crop_size)
+        self.crop_enlarge = float(crop_enlarge)
+        if any(r not in _ROTATIONS for r in estimate_rotations):
+            raise ValueError(f"estimate_rotations must be among 90, 180, 270: {estimate_rotations}")
+        self.estimate_rotations = tuple(int(r) for r in estimate_rotations)
+        self.duplicate_iou = float(duplicate_iou)
+        self.tiles = bool(tiles)
+        self.single_person = bool(single_person)
+        self.fallback_reason: str | None = None
+        self._closed = False
+        self._last_ts: int | None = None
+        self._crop_runner: _TasksRunner | _LegacyRunner | None = None
+        self._bundle: Path | None = None
+        # detect()'s runners, one per tile of the current layout (None until the first image;
+        # the runner made here, which shows whether the Tasks API works, serves the first
+        # tile).
+        self._runners: list[_TasksRunner | _LegacyRunner] = []
+        self._layout: tuple[Tile, ...] | None = None
+
+        self._mp = _import_mediapipe()
+        if not self.single_person:
+            try:
+                self._bundle = pose_task_bundle(cache_dir)
+                self._runners = [self._new_runner(mode == "video")]
+            except Exception as exc:  # PoseBackendError, or the Tasks graph refusing the bundle
+                self.fallback_reason = f"{type(exc).__name__}: {exc}"
+                log.warning(
+                    "MediaPipe Tasks pose landmarker unavailable (%s); "
+                    "falling back to the one-person legacy pose graph",
+                    self.fallback_reason,
+                )
+                self.single_person = True
+                self._bundle = None
+        if self.single_person:
+            self._runners = [self._new_runner(mode == "video")]
+
+    # -- construction ------------------------------------------------------------------------
+
+    def _new_runner(
+        self, video: bool, num_poses: int | None = None
+    ) -> _TasksRunner | _LegacyRunner:
+        if self.single_person:
+            return _LegacyRunner(self._mp, video, self.min_confidence)
+        assert self._bundle is not None
+        return _TasksRunner(
+            self._mp, self._bundle, video, num_poses or self.num_poses, self.min_confidence
+        )
+
+    def reset(self) -> None:
+        """Forget the people followed so far (video mode): call after a seek to another frame."""
+        self._check_open()
+        if self.mode == "video":
+            self._close_runners()
+        self._last_ts = None
+
+    # -- PoseBackend -------------------------------------------------------------------------
+
+    def detect(self, image: np.ndarray, timestamp_ms: int | None = None) -> list[PersonPose]:
+        """Every person found in an RGB uint8 (H, W, 3) image, best first.
+
+        Video mode: timestamps must strictly increase. Without one, the previous plus 33 ms
+        is used. A timestamp equal to the previous one becomes the previous plus 1 ms; an
+        earlier one (a seek backwards) restarts tracking, as :meth:`reset` does.
+        Image mode ignores timestamps.
+
+        With ``tiles`` (the default), an image more than 1.4 times as wide as high (or high
+        as wide) is searched in overlapping square tiles, each with its own landmarker, and
+        the people found are merged: MediaPipe's person detector sees the whole image at
+        224x224, where a person a third of a 16:9 frame high is often missed.
+        """
+        self._check_open()
+        rgb = _check_image(image)
+        height, width = rgb.shape[:2]
+        timestamp = self._next_timestamp(timestamp_ms)  # may restart the runners: first
+        layout = _tile_layout(width, height, self.tiles and not self.single_person)
+        found = []
+        for (x0, y0, w, h), runner in zip(layout, self._runners_for(layout)):
+            tile = rgb
+            if (w, h) != (width, height):
+                tile = np.ascontiguousarray(rgb[y0 : y0 + h, x0 : x0 + w])
+            found += [(norm, (x0, y0), (w, h)) for norm in runner.run(tile, timestamp)]
+        return self._poses(found, width, height)[: self.num_poses]
+
+    def estimate(self, image: np.ndarray, bbox: Box) -> PersonPose | None:
+        """The pose of the person in bbox, or None.
+
+        Top-down: a square region of ``crop_enlarge`` times the box's longer side, clipped to
+        the image, upscaled to ``crop_size`` when smaller, runs through an image-mode landmarker.
+        Of the people found whose box lies at least half inside bbox, the one whose box centre
+        is nearest the centre of bbox is returned, in pixels of the full image. When nobody is
+        found, the crop is tried turned by ``estimate_rotations`` (inverted and horizontal
+        bodies). Independent of :meth:`detect`'s tracking.
+        """
+        self._check_open()
+        rgb = _check_image(image)
+        height, width = rgb.shape[:2]
+        bx1, by1, bx2, by2 = (float(v) for v in bbox)
+        if not np.isfinite([bx1, by1, bx2, by2]).all() or bx2 <= bx1 or by2 <= by1:
+            raise ValueError(f"not a box (x1, y1, x2, y2): {bbox}")
+        x0, y0, x1, y1 = _crop_region((bx1, by1, bx2, by2), width, height, self.crop_enlarge)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return None
+        crop = rgb[y0:y1, x0:x1]
+        longer = max(crop.shape[:2])
+        if longer < self.crop_size:
+            import cv2
+
+            scale = self.crop_size / longer
+            size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+            crop = cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC)
+        crop = np.ascontiguousarray(crop)
+        if self._crop_runner is None:
+            self._crop_runner = self._new_runner(False, num_poses=min(self.num_poses, 3))
+        box = (bx1, by1, bx2, by2)
+        region = (x0, y0, x1 - x0, y1 - y0)
+        pose = self._estimate_in_crop(crop, 0, box, region, width, height, min_score=0.0)
+        min_score = max(self.min_confidence, 0.5)
+        for angle in self.estimate_rotations:
+            if pose is not None:
+                break
+            pose = self._estimate_in_crop(crop, angle, box, region, width, height, min_score)
+        return pose
+
+    def _estimate_in_crop(
+        self,
+        crop: np.ndarray,
+        angle: int,
+        box: Box,
+        region: tuple[int, int, int, int],
+        width: int,
+        height: int,
+        min_score: float,
+    ) -> PersonPose | None:
+        """The person of crop (turned by angle) that best matches box, in full-image pixels."""
+        assert self._crop_runner is not None
+        turned = crop
+        if angle:
+            import cv2
+
+            turned = np.ascontiguousarray(cv2.rotate(crop, _ROTATIONS[angle]))
+        x0, y0, w, h = region
+        found = [(_unrotate(p, angle), (x0, y0), (w, h)) for p in self._crop_runner.run(turned)]
+        poses = self._poses(found, width, height)
+        # Only people mostly inside the box: a neighbour at the edge of the crop is not it.
+        poses = [p for p in poses if p.score >= min_score and _inside_fraction(p.bbox, box) >= 0.5]
+        if not poses:
+            return None
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+        def off_centre(p: PersonPose) -> float:
+            px, py = (p.bbox[0] + p.bbox[2]) / 2, (p.bbox[1] + p.bbox[3]) / 2
+            return float(np.hypot(px - cx, py - cy))
+
+        return min(poses, key=off_centre)
+
+    def close(self) -> None:
+        """Release the graphs; further calls raise PoseBackendError. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._close_runners()
+        if self._crop_runner is not None:
+            with contextlib.suppress(Exception):
+                self._crop_runner.close()
+        self._crop_runner = None
+
+    def __enter__(self) -> MediaPipePose:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        kind = "legacy single-person" if self.single_person else f"tasks num_poses={self.num_poses}"
+        return f"MediaPipePose({kind}, mode={self.mode!r}, min_confidence={self.min_confidence})"
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise PoseBackendError("this MediaPipePose backend is closed")
+
+    def _close_runners(self) -> None:
+        for runner in self._runners:
+            with contextlib.suppress(Exception):
+                runner.close()
+        self._runners = []
+
+    def _runners_for(self, layout: tuple[Tile, ...]) -> list[_TasksRunner | _LegacyRunner]:
+        """One runner per tile. In video mode a new layout (another image size) gets new
+        runners: what they tracked was in other tiles. Image-mode runners keep no state."""
+        if layout != self._layout:
+            if self._layout is not None and self.mode == "video":
+                self._close_runners()
+            self._layout = layout
+        while len(self._runners) < len(layout):
+            self._runners.append(self._new_runner(self.mode == "video"))
+        return self._runners[: len(layout)]
+
+    def _next_timestamp(self, timestamp_ms: int | None) -> int:
+        if self.mode != "video":
+            return 0
+        last = self._last_ts
+        if timestamp_ms is None:
+            ts = 0 if last is None else last + SYNTHETIC_STEP_MS
+        else:
+            ts = int(timestamp_ms)
+            if last is not None and ts == last:
+                ts = last + 1
+            elif last is not None and ts < last:
+                # A seek backwards: the tracked people belong to another moment of the clip.
+                self.reset()
+        self._last_ts = ts
+        return ts
+
+    def _poses(
+        self,
+        found: list[tuple[np.ndarray, tuple[int, int], tuple[int, int]]],
+        width: int,
+        height: int,
+    ) -> list[PersonPose]:
+        """(normalised landmarks, region offset, region size) -> PersonPoses, best first,
+        duplicates removed. Regions are tiles or crops of the width x height image."""
+        candidates = []
+        for norm, offset, size in found:
+            kp = norm.copy()
+            kp[:, 0] = kp[:, 0] * size[0] + offset[0]
+            kp[:, 1] = kp[:, 1] * size[1] + offset[1]
+            kp = kp.astype(np.float32)
+            box = _person_box(kp, width, height)
+            if box is None:
+                continue
+            score = float(np.mean(kp[CORE_JOINTS, 2]))
+            if score < self.min_confidence:
+                continue  # MediaPipe's "people" with hardly a visible limb: mostly phantoms
+            area = (box[2] - box[0]) * (box[3] - box[1])
+            candidates.append((-score, -area, box[0], box[1], kp, box))
+        candidates.sort(key=lambda c: c[:4])
+        kept: list[PersonPose] = []
+        for neg_score, _, _, _, kp, box in candidates:
+            if any(_is_duplicate(kp, box, k.keypoints, k.bbox, self.duplicate_iou) for k in kept):
+                continue
+            kept.append(PersonPose(keypoints=kp, bbox=box, score=-neg_score, schema=self.schema))
+        return kept
