@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import threading
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -64,12 +66,48 @@ def _backend(options: PoseOptions, mode: str, given: PoseBackend | None = None) 
         raise PlumbError(str(exc)) from exc
 
 
-def _frames(source, count: int, first: int, cancel: Cancel | None, timestamps: bool) -> Iterator:
-    for index in range(first, count):
-        if cancel is not None and cancel():
+def _frames(source, count: int, first: int, cancel: Cancel | None, timestamps: bool,
+            depth: int = 4) -> Iterator:
+    """(index, rgb, timestamp_ms) in order, decoded by a worker thread a few frames ahead so
+    decoding overlaps the pose model instead of adding to it."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def decode() -> None:
+        try:
+            for index in range(first, count):
+                ts = int(round(source.timestamp(index) * 1000)) if timestamps else None
+                if not put((index, source.frame(index), ts)):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(exc)
             return
-        ts = int(round(source.timestamp(index) * 1000)) if timestamps else None
-        yield index, source.frame(index), ts
+        put(None)
+
+    worker = threading.Thread(target=decode, name="pose-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            if cancel is not None and cancel():
+                return
+            item = ready.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 # --- plumb detect ----------------------------------------------------------------------------
