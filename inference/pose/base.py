@@ -7,7 +7,8 @@ schema and inference.skeletons.convert maps them to the one the user asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -66,3 +67,27 @@ def box_of(keypoints: np.ndarray, margin: float = 0.1) -> Box | None:
     (x1, y1), (x2, y2) = xy.min(axis=0), xy.max(axis=0)
     mx, my = (x2 - x1) * margin, (y2 - y1) * margin
     return (float(x1 - mx), float(y1 - my), float(x2 + mx), float(y2 + my))
+
+
+def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two (x1, y1, x2, y2) boxes; 0 when they do not overlap."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def detect_top_down(image: np.ndarray, timestamp_ms: int | None, detector: PoseBackend | None,
+                    estimate_many: Callable[[np.ndarray, list[Box]], list[PersonPose | None]]) -> list[PersonPose]:
+    """detect() of a top-down model: the detector's people (the whole image without one), each
+    refined by the model; a person keeps the detector's score, the joints are the model's."""
+    if detector is None:
+        h, w = np.asarray(image).shape[:2]
+        poses = estimate_many(image, [(0.0, 0.0, float(w), float(h))])
+        return [pose for pose in poses if pose is not None]
+    people = detector.detect(image, timestamp_ms)
+    poses = estimate_many(image, [p.bbox for p in people])
+    return [replace(pose, score=float(person.score)) for person, pose in zip(people, poses) if pose is not None]

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from inference.pose.base import Box, PersonPose, PoseBackendError, box_of
+from inference.pose.base import Box, PersonPose, PoseBackendError, box_iou, box_of
 from inference.pose.mediapipe_bundle import SETUP_HINT, mediapipe_model_files, pose_task_bundle
 from inference.skeletons import MEDIAPIPE33
 
@@ -258,21 +258,13 @@ def _person_box(keypoints: np.ndarray, width: int, height: int) -> Box | None:
     return (x1, y1, x2, y2)
 
 
-def _iou(a: Box, b: Box) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 def _is_duplicate(a: np.ndarray, a_box: Box, b: np.ndarray, b_box: Box, max_iou: float) -> bool:
     """Two landmark sets for one person: MediaPipe sometimes reports a person twice, as the
     same pose, its left/right mirror, or another reading of the body (boxes overlapping, or
     a's box almost entirely inside b's: a is the worse, b was kept before it)."""
-    if _iou(a_box, b_box) > max_iou or _inside_fraction(a_box, b_box) > _CONTAINED:
+    if box_iou(a_box, b_box) > max_iou or _inside_fraction(a_box, b_box) > _CONTAINED:
         return True
     size = max(b_box[2] - b_box[0], b_box[3] - b_box[1], 1.0)
     for other in (b, b[_MIRROR]):

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.pose.base import Box, PersonPose, PoseBackend, PoseBackendError
+from inference.pose.base import Box, PersonPose, PoseBackend, PoseBackendError, detect_top_down
 from inference.pose.onnx_decode import resolve_schema, to_keypoints
 
 MMPOSE_MISSING = (
@@ -177,14 +177,7 @@ class MMPoseTopDown:
 
     def detect(self, image: np.ndarray, timestamp_ms: int | None = None) -> list[PersonPose]:
         """Every person the detector finds (the whole image with no detector), best first."""
-        if self.detector is None:
-            h, w = np.asarray(image).shape[:2]
-            pose = self.estimate(image, (0.0, 0.0, float(w), float(h)))
-            return [] if pose is None else [pose]
-        people = self.detector.detect(image, timestamp_ms)
-        poses = self.estimate_many(image, [p.bbox for p in people])
-        return [replace(pose, score=float(person.score))
-                for person, pose in zip(people, poses) if pose is not None]
+        return detect_top_down(image, timestamp_ms, self.detector, self.estimate_many)
 
     def estimate(self, image: np.ndarray, bbox: Box) -> PersonPose | None:
         return self.estimate_many(image, [bbox])[0]

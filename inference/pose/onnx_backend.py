@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from inference.pose.base import Box, PersonPose, PoseBackend, PoseBackendError
+from inference.pose.base import Box, PersonPose, PoseBackend, PoseBackendError, detect_top_down
 from inference.pose.onnx_decode import (
     MMPOSE_MEAN,
     MMPOSE_STD,
@@ -286,14 +285,7 @@ class OnnxTopDown:
         A person's box and score are the detector's; the joints are this model's.
         """
         image = _check_image(image)
-        if self.detector is None:
-            h, w = image.shape[:2]
-            pose = self.estimate(image, (0.0, 0.0, float(w), float(h)))
-            return [] if pose is None else [pose]
-        people = self.detector.detect(image, timestamp_ms)
-        poses = self.estimate_many(image, [p.bbox for p in people])
-        return [replace(pose, score=float(person.score))
-                for person, pose in zip(people, poses) if pose is not None]
+        return detect_top_down(image, timestamp_ms, self.detector, self.estimate_many)
 
     def estimate(self, image: np.ndarray, bbox: Box) -> PersonPose | None:
         """The pose in `bbox`; score is the mean joint confidence. None when no joint is

@@ -28,7 +28,7 @@ from typing import Literal
 
 import numpy as np
 
-from inference.pose.base import Box, PersonPose, box_of
+from inference.pose.base import Box, PersonPose, box_iou, box_of
 
 Status = Literal["tracked", "redetected", "lost"]
 Redetect = Callable[[Box], "PersonPose | None"]
@@ -141,13 +141,6 @@ _SAME_PERSON_IOU = 0.6
 (or a full occlusion, where identity cannot be told): it is not kept as a bystander."""
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    return float(inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter))
 
 
 class _Bystander:
@@ -293,7 +286,7 @@ class AthleteTracker:
                 self._bystanders.append(_Bystander(frame, np.asarray(box, dtype=np.float64), False, self._keep))
         if confirmed:
             self._bystanders = [b for b in self._bystanders
-                                if not (b.frames[-1] == frame and _iou(b.boxes[-1], athlete_box) > _SAME_PERSON_IOU)]
+                                if not (b.frames[-1] == frame and box_iou(b.boxes[-1], athlete_box) > _SAME_PERSON_IOU)]
             for b in self._bystanders:
                 if b.frames[-1] == frame:
                     b.beside_athlete = True
