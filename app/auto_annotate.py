@@ -196,8 +196,20 @@ def pose_clip(project: Project, clip: ClipRecord, options: PoseOptions,
         _run_frames(project, clip, options, layer, first, start, progress, cancel, backend)
     if cancel is not None and cancel():
         return {"clip": clip.id, "finished": False}
+    _refuse_if_nobody(project, clip, layer)
     changed = finish_clip(project, clip, options, layer)
     return {"clip": clip.id, "finished": True, "refined_frames": changed}
+
+
+def _refuse_if_nobody(project: Project, clip: ClipRecord, layer: str) -> None:
+    """A clip in which the model found nobody at all leaves no trace and is reported."""
+    with project.store.reading() as session:
+        rows = rows_by_frame(session, clip.id, layer)
+        found = any(np.isfinite(row_arrays(row)[0][:, :2]).any() for row in rows.values())
+    if not found:
+        with project.store.transaction() as tx:
+            tx.session.execute(delete(PoseFrame).where(PoseFrame.clip_id == clip.id, PoseFrame.layer == layer))
+        raise PlumbError(f"Clip {clip.id} ({clip.name}): no person was found on any frame; nothing was written.")
 
 
 def _resume_start(project: Project, clip_id: int, layer: str, first: int) -> StartBox | None:

@@ -143,3 +143,11 @@ def test_missing_video_is_reported(project, video, tmp_path):
             pose_clip(project, project.clip(1), PoseOptions(), backend=NumberedPose())
     finally:
         moved.rename(project_video)
+
+
+def test_pose_with_nobody_writes_nothing(project):
+    with pytest.raises(PlumbError, match="no person was found"):
+        pose_clip(project, project.clip(1), PoseOptions(), backend=NumberedPose(missing=set(range(FRAMES)), spectator=False))
+    with project.store.reading() as session:
+        assert queries.clip_counts(session)[1].pose_frames == 0
+        assert queries.pose_track(session, 1, model_layer("mediapipe")).frames.size == 0

@@ -85,3 +85,33 @@ def test_installed_entry_point_help():
         assert result.returncode == 0 and "usage: plumb" in result.stdout
     missing = subprocess.run(plumb + ["add"], cwd=REPO, capture_output=True, text=True)
     assert missing.returncode == 2 and "required" in missing.stderr
+
+
+def test_pose_commands_refuse_bad_input(tmp_path, capsys, video):
+    code, _, err = run(capsys, "detect", str(video), "--out", str(tmp_path / "o.json"), "--backend", "onnx")
+    assert code == 1 and "needs a model file" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "detect", str(video), "--out", str(tmp_path / "o.json"), "--backend", "onnx",
+                       "--model", str(tmp_path / "missing.onnx"))
+    assert code == 1 and "missing.onnx" in err
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (folder / "a.txt").write_text("not an image")
+    code, _, err = run(capsys, "detect", str(folder), "--out", str(tmp_path / "o.json"))
+    assert code == 1 and "a.txt: is not an image" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["detect", str(video), "--out", str(tmp_path / "o.json"), "--schema", "body25"])
+    assert exit_info.value.code == 2 and "invalid choice" in capsys.readouterr().err
+    assert not (tmp_path / "o.json").exists()
+    run(capsys, "new", str(tmp_path / "p"))
+    code, _, err = run(capsys, "pose", str(tmp_path / "p"), "--clip", "7")
+    assert code == 1 and "no clip 7" in err
+    code, _, err = run(capsys, "pose", str(tmp_path / "p"))
+    assert code == 1 and "--all" in err
+
+
+def test_detect_on_a_video_without_people_with_the_real_model(tmp_path, capsys):
+    empty = videos.write_numbered_video(tmp_path / "empty.mp4", frames=12, fps=25)
+    out = tmp_path / "poses.json"
+    code, _, err = run(capsys, "detect", str(empty), "--out", str(out))
+    assert code == 1 and "no person was found" in err
+    assert not out.exists()
