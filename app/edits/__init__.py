@@ -7,6 +7,7 @@ from app.edits.edit import (
     set_clip_fields,
     set_clip_labels,
     set_keypoints,
+    set_reviewed,
     set_stages,
     set_visibility,
 )
@@ -14,5 +15,5 @@ from app.edits.history import EditHistory
 
 __all__ = [
     "Edit", "EditHistory", "combine", "set_box", "set_clip_fields", "set_clip_labels",
-    "set_keypoints", "set_stages", "set_visibility",
+    "set_keypoints", "set_reviewed", "set_stages", "set_visibility",
 ]

@@ -13,6 +13,7 @@ from app.edits.targets import (
     ClipFieldsTarget,
     ClipLabelTarget,
     JointsTarget,
+    ReviewedTarget,
     StagesTarget,
     Target,
     _finite_or_none,
@@ -90,6 +91,14 @@ def set_box(
     value = {"schema": schema, "bbox": None if bbox is None else [float(v) for v in bbox]}
     verb = "Clear" if bbox is None else "Set"
     return Edit(f"{verb} athlete box on frame {frame}", ((BoxTarget(clip_id, frame, layer), value),))
+
+
+def set_reviewed(clip_id: int, frames: Sequence[int], reviewed: bool = True, *, layer: str = WORKING_LAYER) -> Edit:
+    """Mark frames as reviewed keyframes (or clear the mark)."""
+    verb = "Mark" if reviewed else "Unmark"
+    what = f"frame {frames[0]}" if len(frames) == 1 else f"{len(frames)} frames"
+    return Edit(f"{verb} {what} reviewed",
+                tuple((ReviewedTarget(clip_id, int(f), layer), {"reviewed": bool(reviewed)}) for f in frames))
 
 
 def set_stages(

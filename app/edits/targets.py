@@ -268,6 +268,35 @@ class BoxTarget(_PoseRowTarget):
 
 
 @dataclass(frozen=True)
+class ReviewedTarget(_PoseRowTarget):
+    """The reviewed-keyframe mark of one frame's pose. Value: {"reviewed": bool}."""
+
+    kind: ClassVar[str] = "reviewed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"clip_id": self.clip_id, "frame": self.frame, "layer": self.layer}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReviewedTarget:
+        return cls(data["clip_id"], data["frame"], data["layer"])
+
+    def read(self, session: Session) -> Json:
+        row = self._row(session)
+        return {"reviewed": bool(row.reviewed) if row is not None else False}
+
+    def check(self, session: Session, value: Json) -> None:
+        self._check_frame(session)
+        if value["reviewed"] and self._row(session) is None:
+            raise EditError(f"Frame {self.frame} has no pose yet; place the joints before marking it reviewed.")
+
+    def write(self, session: Session, value: Json, annotator: str | None) -> None:
+        row = self._row(session)
+        if row is not None:
+            row.reviewed = bool(value["reviewed"])
+            row.updated_at = utc_now()
+
+
+@dataclass(frozen=True)
 class StagesTarget(Target):
     """Stage transitions of a clip. Value: None or {"stage_names": [...], "transitions": [...]}."""
 
@@ -396,7 +425,8 @@ class ClipFieldsTarget(Target):
 
 
 TARGET_KINDS: dict[str, type[Target]] = {
-    cls.kind: cls for cls in (JointsTarget, BoxTarget, StagesTarget, ClipLabelTarget, ClipFieldsTarget)
+    cls.kind: cls for cls in (JointsTarget, BoxTarget, ReviewedTarget, StagesTarget, ClipLabelTarget,
+                              ClipFieldsTarget)
 }
 
 

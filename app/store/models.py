@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -77,6 +78,8 @@ class PoseFrame(Base):
     bbox_x2: Mapped[float | None] = mapped_column(Float)
     bbox_y2: Mapped[float | None] = mapped_column(Float)
     annotator: Mapped[str | None] = mapped_column(String(80))
+    # An annotator checked this frame: a keyframe that interpolation and propagation trust.
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 

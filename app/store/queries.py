@@ -67,7 +67,7 @@ def frame_pose(row: PoseFrame) -> FramePose:
     return FramePose(
         frame=row.frame, schema=row.schema, keypoints=decode_keypoints(row.keypoints),
         visibility=decode_flags(row.visibility), source=decode_flags(row.source),
-        bbox=_bbox(row), annotator=row.annotator,
+        bbox=_bbox(row), annotator=row.annotator, reviewed=bool(row.reviewed),
     )
 
 
@@ -93,7 +93,7 @@ def pose_track(session: Session, clip_id: int, layer: str = WORKING_LAYER) -> Po
     if not rows:
         empty = np.zeros((0, 0), np.uint8)
         return PoseTrack(clip_id, layer, None, np.zeros(0, np.int64), np.zeros((0, 0, 3), np.float32),
-                         empty, empty, np.zeros((0, 4), np.float32))
+                         empty, empty, np.zeros((0, 4), np.float32), np.zeros(0, bool))
     poses = [frame_pose(row) for row in rows]
     bbox = np.array([p.bbox if p.bbox else (np.nan,) * 4 for p in poses], np.float32)
     return PoseTrack(
@@ -103,6 +103,7 @@ def pose_track(session: Session, clip_id: int, layer: str = WORKING_LAYER) -> Po
         visibility=np.stack([p.visibility for p in poses]),
         source=np.stack([p.source for p in poses]),
         bbox=bbox,
+        reviewed=np.array([p.reviewed for p in poses], bool),
     )
 
 

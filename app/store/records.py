@@ -47,6 +47,7 @@ class FramePose:
     source: np.ndarray
     bbox: tuple[float, float, float, float] | None
     annotator: str | None
+    reviewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class PoseTrack:
     visibility: np.ndarray
     source: np.ndarray
     bbox: np.ndarray
+    reviewed: np.ndarray | None = None  # bool (N,)
 
 
 @dataclass(frozen=True)

@@ -210,3 +210,19 @@ def test_undoing_a_row_creating_edit_keeps_what_others_wrote_since(store):
     stored = pose(store, clip, 4)
     assert np.isnan(stored.keypoints[2]).all() and stored.source[2] == JointSource.NONE
     assert stored.keypoints[5].tolist() == pytest.approx([50, 60, 0.9])
+
+
+def test_reviewed_keyframes(store):
+    from app.edits import set_reviewed
+
+    clip = add_clip_row(store)
+    history = EditHistory(store)
+    with pytest.raises(EditError, match="no pose yet"):
+        history.apply(set_reviewed(clip, [3]))
+    for f in (3, 9):
+        history.apply(set_keypoints(clip, f, {0: (1, 2)}, schema="mpii16"))
+    history.apply(set_reviewed(clip, [3, 9]))
+    with store.reading() as session:
+        assert queries.pose_track(session, clip).reviewed.tolist() == [True, True]
+    history.undo()
+    assert not pose(store, clip, 9).reviewed

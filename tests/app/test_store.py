@@ -139,3 +139,13 @@ def test_other_sqlite_database_is_refused_unchanged(tmp_path):
     with pytest.raises(ProjectError, match="not a Plumb project"):
         Store.open(path)
     assert digest(path) == before
+
+
+def test_migration_0002_to_head_adds_reviewed_flag(tmp_path):
+    path = tmp_path / "project.sqlite"
+    create_database(path, revision="0002").dispose()
+    store = Store.open(path)
+    assert current_revision(store._write_engine) == head_revision() == "0003"
+    columns = {c["name"] for c in inspect(store._write_engine).get_columns("pose_frame")}
+    assert "reviewed" in columns
+    store.close()
