@@ -1,0 +1,1 @@
+"""Sport-specific rules (judging, dive codes): plain Python, no app, no Qt."""
