@@ -81,9 +81,10 @@ def _fmt(value: float | None, spec: str = "g") -> str:
     return "" if value is None else format(value, spec)
 
 
-def _colored(label: QLabel, text: str, color: str) -> None:
+def _colored(label: QLabel, text: str, color: str | None) -> None:
+    """Show `text` in `color` (None: the palette's text colour); an empty text hides the label."""
     label.setText(text)
-    label.setStyleSheet(f"color: {color};")
+    label.setStyleSheet(f"color: {color};" if color else "")
     label.setVisible(bool(text))
 
 
@@ -219,8 +220,7 @@ class LabelPanel(QWidget):
         layout.addWidget(self.other_labels)
         layout.addStretch(1)
         self._inputs: list[QWidget] = [self.dive_number, self.difficulty, self.judge_marks, self.overall_score,
-                                       self.skill_level, *self.dimensions.values(), self.notes,
-                                       self.change_annotator]
+                                       self.skill_level, *self.dimensions.values(), self.notes]
 
     # --- observing the store ---------------------------------------------------------------
     @property
@@ -351,9 +351,9 @@ class LabelPanel(QWidget):
             _colored(self.computed_total, str(exc), ERROR_COLOR)
             return
         counted = " + ".join(_fmt(m) for m in result.counted_marks)
-        _colored(self.computed_total, f"<b>{result.total:.2f}</b> = ({counted}) × {dd:g}"
-                 + (" × 0.6" if len(result.counted_marks) == 5 else "")
-                 + f"<br><small>{result.rule.split(':')[0]}</small>", HINT_COLOR)
+        factor = " × 0.6" if self._is_synchro(marks) else ""
+        _colored(self.computed_total, f"<b>{result.total:.2f}</b> <span style='color: {HINT_COLOR};'>= "
+                 f"({counted}) × {dd:g}{factor}<br><small>{result.rule.split(':')[0]}</small></span>", None)
         try:
             score = parse_number(self.overall_score.text(), "The score")
         except ValueError:
