@@ -49,8 +49,6 @@ from inference.skeletons import get_skeleton
 LOW_CONFIDENCE = 0.3
 JUMP_THRESHOLD = 0.35  # joint displacement between consecutive frames, in body sizes
 
-_MODEL_LIKE = (JointSource.MODEL, JointSource.PROPAGATED)
-
 
 class FrameStatus(IntEnum):
     """Values of the uint8 array ``frame_statuses`` returns; see the module docstring."""
@@ -126,10 +124,14 @@ def _dense(track: PoseTrack | None, frame_count: int, raw_track: PoseTrack | Non
     return _Dense(xy, conf, source, reviewed, lost)
 
 
+def _model_like(source: np.ndarray) -> np.ndarray:
+    return (source == JointSource.MODEL) | (source == JointSource.PROPAGATED)
+
+
 def _low_confidence_joints(d: _Dense, low_confidence: float) -> np.ndarray:
     """bool (T, J): known model/propagated joints below the threshold (NaN confidence counts
     as unsure)."""
-    model_like = np.isin(d.source, _MODEL_LIKE) & d.known
+    model_like = _model_like(d.source) & d.known
     sure = np.nan_to_num(d.conf, nan=0.0) >= low_confidence
     return model_like & ~sure
 
@@ -138,7 +140,7 @@ def _statuses(d: _Dense, low_confidence: float) -> np.ndarray:
     known = d.known
     any_known = known.any(axis=1)
     conditions = {
-        FrameStatus.MODEL: (np.isin(d.source, _MODEL_LIKE) & known).any(axis=1),
+        FrameStatus.MODEL: (_model_like(d.source) & known).any(axis=1),
         FrameStatus.INTERPOLATED: ((d.source == JointSource.INTERPOLATED) & known).any(axis=1),
         FrameStatus.LOW_CONFIDENCE: _low_confidence_joints(d, low_confidence).any(axis=1),
         FrameStatus.LOST: d.lost,
