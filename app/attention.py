@@ -262,9 +262,17 @@ def next_attention(track: PoseTrack | None, frame_count: int, current: int, dire
     """The nearest frame strictly after (direction > 0) or before (direction < 0) ``current``
     that needs a human, or None when there is none that way (no wrap-around: the caller may
     wrap by asking again from the other end)."""
+    mask = attention_mask(track, frame_count, raw_track, low_confidence, jump_threshold)
+    return next_flagged(mask, current, direction)
+
+
+def next_flagged(mask: np.ndarray, current: int, direction: int = +1) -> int | None:
+    """The nearest True frame of a bool (T,) mask strictly after (direction > 0) or before
+    (direction < 0) ``current``, or None. For callers that keep ``attention_mask`` between
+    key presses instead of recomputing it."""
     if direction == 0:
         raise ValueError("direction must be +1 (forward) or -1 (backward)")
-    frames = np.flatnonzero(attention_mask(track, frame_count, raw_track, low_confidence, jump_threshold))
+    frames = np.flatnonzero(mask)
     if direction > 0:
         after = frames[frames > current]
         return int(after[0]) if after.size else None

@@ -15,6 +15,7 @@ from app.attention import (
     body_size,
     frame_statuses,
     next_attention,
+    next_flagged,
 )
 from app.store.records import PoseTrack
 from inference.provenance import JointSource
@@ -148,6 +149,8 @@ def test_next_attention_forward_backward_and_skipping_reviewed():
     assert next_attention(t, 20, 19, direction=-1) == 15
     with pytest.raises(ValueError):
         next_attention(t, 20, 0, direction=0)
+    mask = attention_mask(t, 20)
+    assert next_flagged(mask, 3) == 15 and next_flagged(mask, 3, -1) is None
 
 
 def test_fast_for_a_long_clip():
