@@ -115,15 +115,21 @@ class LabelPanel(QWidget):
         self._clip_id: int | None = None
         self._build()
         self._store_changed.connect(self._on_store_changed)
-        relay = self._store_changed.emit
-        unsubscribe = [
-            project.events.subscribe(LabelsChanged, lambda e: relay(e.clip_id)),
-            project.events.subscribe(ClipsChanged, lambda e: [relay(c) for c in e.clip_ids]),
-        ]
-        self._unsubscribe = unsubscribe
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._subscribe()
         # Also when the widget is deleted without being closed (a child of a closing window).
+        unsubscribe = self._unsubscribe
         self.destroyed.connect(lambda *_: [u() for u in unsubscribe])
         self.set_clip(None)
+
+    def _subscribe(self) -> None:
+        if self._unsubscribe:
+            return
+        relay = self._store_changed.emit
+        self._unsubscribe += [
+            self._project.events.subscribe(LabelsChanged, lambda e: relay(e.clip_id)),
+            self._project.events.subscribe(ClipsChanged, lambda e: [relay(c) for c in e.clip_ids]),
+        ]
 
     # --- building ------------------------------------------------------------------------
     def _line(self, name: str, placeholder: str, commit: Callable[[], None],
@@ -240,12 +246,18 @@ class LabelPanel(QWidget):
 
     def detach(self) -> None:
         """Stop observing the project (called on close; safe to call twice)."""
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
+        while self._unsubscribe:
+            self._unsubscribe.pop()()
 
     def closeEvent(self, event) -> None:
         self.detach()
         super().closeEvent(event)
+
+    def showEvent(self, event) -> None:
+        if not self._unsubscribe:  # shown again after a close: observe and catch up
+            self._subscribe()
+            self._reload()
+        super().showEvent(event)
 
     def _on_store_changed(self, clip_id: int) -> None:
         if clip_id == self._clip_id:

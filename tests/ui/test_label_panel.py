@@ -230,6 +230,22 @@ def test_no_clip_disables_and_close_unsubscribes(qtbot, make_panel, project):
     panel.close()
     project.history.apply(set_clip_labels(1, "alice", overall_score=12.0))
     assert panel.overall_score.text() == ""  # detached: no longer observing
+    panel.show()  # shown again: observes and catches up
+    assert panel.overall_score.text() == "12.00"
+    project.history.apply(set_clip_labels(1, "alice", overall_score=13.0))
+    assert panel.overall_score.text() == "13.00"
+
+
+def test_annotator_names_are_cleaned_and_remembered(project):
+    from app.ui.annotator_dialog import clean_annotator_name, remember_annotator
+
+    assert clean_annotator_name("  Ada   Lovelace ") == "Ada Lovelace"
+    assert clean_annotator_name("   ") is None and clean_annotator_name(None) is None
+    assert len(clean_annotator_name("x" * 200)) == 80
+    remember_annotator(project, "ada")
+    remember_annotator(project, "bob")
+    remember_annotator(project, "ada")
+    assert project.setting("annotator") == "ada" and project.setting("annotators") == ["ada", "bob"]
 
 
 def test_screenshot_with_realistic_data(qtbot, make_panel, project, tmp_path):
