@@ -44,6 +44,7 @@ class ClipPane(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.bar)
+        self._layout = layout
 
         self.clip: ClipRecord | None = None
         self.loader: FrameLoader | None = None
@@ -51,6 +52,10 @@ class ClipPane(QWidget):
         self.player.positionChanged.connect(self._request)
         self.message.relinkRequested.connect(self._relink_requested)
         self._show_message(NO_CLIP_TEXT, can_relink=False)
+
+    def add_strip(self, widget: QWidget) -> None:
+        """A full-width strip (a timeline) between the frame and the player bar."""
+        self._layout.insertWidget(self._layout.indexOf(self.bar), widget)
 
     # --- commands ------------------------------------------------------------------------
     def show_clip(self, project: Project, clip: ClipRecord, frame: int = 0) -> None:

@@ -1,4 +1,7 @@
-"""The main window: menus, the clip list and the clip pane, wired to the Qt-free project.
+"""The main window: menus, the clip list, the clip pane (canvas and player) and the docks.
+
+It only wires: the canvas editing lives in app.ui.editing.FrameEditor, undo in app.ui.undo,
+the edit log in app.ui.history_view. Every edit is written as it happens; there is no Save.
 
 Each action takes its parameters as arguments (a folder, a list of paths) and asks with a
 dialog only when they are missing, so tests and scripts drive the window without modal
@@ -14,22 +17,30 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSplitter, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QSplitter, QWidget
 
+from app.attention import frame_statuses, next_attention
 from app.errors import PlumbError
 from app.project import Project
-from app.store.events import ClipsChanged
+from app.store import queries
+from app.store.events import ClipsChanged, PosesChanged
+from app.store.models import WORKING_LAYER
 from app.store.records import ClipRecord
 from app.ui import dialogs
 from app.ui.clip_list import ClipList
 from app.ui.clip_pane import ClipPane
+from app.ui.editing import FrameEditor
+from app.ui.frame_timeline import FrameTimeline
+from app.ui.history_view import HistoryView
 from app.ui.player import playback_actions
 from app.ui.proxy_builder import ProxyBuilder
 from app.ui.settings import AppSettings
+from app.ui.undo import StoreSignals, UndoStack, undo_actions
 
 DEFAULT_SIZE = (1200, 760)
 DEFAULT_SPLIT = [320, 880]
 STATUS_MS = 8000
+REFUSED_MS = 15000  # a refused edit's reason stays long enough to be read
 
 
 class MainWindow(QMainWindow):
@@ -52,11 +63,29 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
+
+        self.undo_stack = UndoStack(self)
+        self.store_signals = StoreSignals(self)
+        self.editor = FrameEditor(self.pane.view, self.undo_stack, self.store_signals, self)
+        self.frame_timeline = FrameTimeline(self)
+        self.frame_timeline.setToolTip("Pose status of every frame; click or drag to go there. "
+                                       "N / Shift+N: next / previous frame that needs attention.")
+        self.pane.add_strip(self.frame_timeline)
+        self.history_view = HistoryView(self)
+        self.docks: dict[str, QDockWidget] = {}
         self._build_menus()
+        self.add_dock("History", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.statusBar()
 
         self.clip_list.clipSelected.connect(self._clip_selected)
         self.pane.statusMessage.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
+        self.pane.frameShown.connect(self._frame_shown)
+        self.editor.statusMessage.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
+        self.undo_stack.editRefused.connect(lambda text: self.statusBar().showMessage(text, REFUSED_MS))
+        self.undo_stack.editApplied.connect(lambda text: self.statusBar().showMessage(f"Saved: {text}", STATUS_MS))
+        self.store_signals.historyChanged.connect(self.history_view.refresh)
+        self.store_signals.posesChanged.connect(self._poses_changed)
+        self.frame_timeline.frameRequested.connect(self.pane.player.seek)
         self.pane.relinkRequested.connect(self.relink_clip)
         self.proxies.progress.connect(self._proxy_progress)
         self.proxies.built.connect(self._proxy_built)
@@ -77,15 +106,39 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action, self.redo_action = undo_actions(self.undo_stack, self.store_signals, self)
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        self.edit_actions = self.editor.actions(self)
+        edit_menu.addActions(self.edit_actions)
         playback_menu = self.menuBar().addMenu("&Playback")
         self.playback_actions = playback_actions(self.pane.player, self)
         playback_menu.addActions(self.playback_actions)
+        playback_menu.addSeparator()
+        self.attention_actions = []
+        for text, key, direction in (("Next Frame Needing Attention", "N", 1),
+                                     ("Previous Frame Needing Attention", "Shift+N", -1)):
+            action = self._action(playback_menu, text, key, lambda d=direction: self.go_to_attention(d))
+            self.attention_actions.append(action)
+        self.view_menu = self.menuBar().addMenu("&View")
 
     def _action(self, menu: QMenu, text: str, keys: Any, slot: Callable[[], Any]) -> QAction:
         action = menu.addAction(text)
         action.setShortcut(QKeySequence(keys))
         action.triggered.connect(lambda _checked=False: slot())
         return action
+
+    def add_dock(self, title: str, widget: QWidget,
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        """Put ``widget`` in a dock (listed in the View menu); the seam for panels of other features."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock{title.replace(' ', '')}")  # saveState() needs a name
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        self.docks[title] = dock
+        return dock
 
     def _rebuild_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -170,6 +223,11 @@ class MainWindow(QMainWindow):
     def close_project(self) -> None:
         self.proxies.cancel_all()
         self.pane.close_clip()
+        self.editor.set_clip(None, None)
+        self.frame_timeline.set_clip(0)
+        self.undo_stack.set_project(None)
+        self.store_signals.set_project(None)
+        self.history_view.set_project(None)
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -183,6 +241,10 @@ class MainWindow(QMainWindow):
         self.close_project()
         self.project = project
         self._unsubscribe = project.events.subscribe(ClipsChanged, self._clips_changed)
+        self.undo_stack.set_project(project)
+        self.store_signals.set_project(project)
+        self.history_view.set_project(project)
+        self.undo_action.refresh()
         self.settings.add_recent_project(project.root)
         self._project_changed()
         self.statusBar().showMessage(f"Opened {project.root}", STATUS_MS)
@@ -203,9 +265,42 @@ class MainWindow(QMainWindow):
         if self.project is None:
             return
         try:
-            self.pane.show_clip(self.project, self.project.clip(clip_id))
+            clip = self.project.clip(clip_id)
+            self.pane.show_clip(self.project, clip)
         except PlumbError as exc:
             self.reporter.error("Open Clip", str(exc))
+            return
+        self.editor.set_clip(self.project, clip)
+        self.frame_timeline.set_clip(clip.frame_count)
+        self._refresh_statuses()
+
+    def _frame_shown(self, index: int) -> None:
+        self.editor.set_frame(index)
+        self.frame_timeline.set_current(index)
+
+    def _current_track(self):
+        with self.project.store.reading() as session:
+            return queries.pose_track(session, self.pane.clip.id)
+
+    def _refresh_statuses(self) -> None:
+        if self.project is None or self.pane.clip is None:
+            return
+        self.frame_timeline.set_statuses(frame_statuses(self._current_track(), self.pane.clip.frame_count))
+
+    def _poses_changed(self, event: PosesChanged) -> None:
+        if self.pane.clip is not None and event.clip_id == self.pane.clip.id and event.layer == WORKING_LAYER:
+            self._refresh_statuses()
+
+    def go_to_attention(self, direction: int) -> None:
+        """Jump to the nearest frame (after or before the playhead) whose pose needs a human."""
+        if self.project is None or self.pane.clip is None:
+            return
+        frame = next_attention(self._current_track(), self.pane.clip.frame_count, self.pane.player.position,
+                               direction)
+        if frame is None:
+            self.statusBar().showMessage("No frame that way needs attention.", STATUS_MS)
+        else:
+            self.pane.player.seek(frame)
 
     def _proxy_progress(self, clip_id: int, done: int, total: int) -> None:
         if done == total or done % 10 == 0:
