@@ -20,6 +20,7 @@ from app.edits.targets import (
 )
 from app.store.models import WORKING_LAYER
 from inference.provenance import JointSource, Visibility
+from inference.sports.diving import parse_dive_number
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,15 @@ def set_clip_labels(clip_id: int, annotator: str, **fields: Any) -> Edit:
 
 
 def set_clip_fields(clip_id: int, **fields: Any) -> Edit:
-    """Descriptive clip fields: name, sport, athlete, event, dive_number, difficulty, split."""
+    """Descriptive clip fields: name, sport, athlete, event, dive_number, difficulty, split.
+
+    A dive number is stored in its canonical upper-case form (407c -> 407C) when it parses.
+    """
+    dive = fields.get("dive_number")
+    if isinstance(dive, str):
+        try:
+            fields["dive_number"] = parse_dive_number(dive).code
+        except ValueError:
+            pass  # refused with its reason when the edit is checked
     target = ClipFieldsTarget(clip_id, tuple(sorted(fields)))
     return Edit(f"Set clip {', '.join(sorted(fields))}", ((target, dict(fields)),))

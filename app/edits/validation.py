@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from app.errors import EditError
+from inference.sports.diving import parse_dive_number
 
 SKILL_LEVELS = ("novice", "intermediate", "advanced", "expert")
 SPLITS = ("train", "val", "test")
 MAX_JUDGES = 11
-# Group 1-6, then 2-3 digits (somersaults, twists), then the position letter A-D.
-DIVE_NUMBER = re.compile(r"^[1-6]\d{2,3}[A-D]$")
 
 
 def _number(value: Any, what: str) -> float:
@@ -61,11 +59,13 @@ def check_clip_fields(values: dict[str, Any]) -> None:
     if split is not None and split not in SPLITS:
         raise EditError(f"Split {split!r} is not one of {', '.join(SPLITS)}.")
     dive = values.get("dive_number")
-    if dive is not None and not DIVE_NUMBER.match(str(dive)):
-        raise EditError(
-            f"Dive number {dive!r} is not valid: group 1-6, somersault (and twist) digits, then the "
-            "position A-D, e.g. 407C."
-        )
+    if dive is not None:
+        try:
+            parsed = parse_dive_number(str(dive))
+        except ValueError as exc:
+            raise EditError(f"Dive number {dive!r} is not valid: {exc}") from None
+        if parsed.code != dive:
+            raise EditError(f"Dive number {dive!r} must be written as {parsed.code}.")
     if values.get("difficulty") is not None:
         if not 0 < _number(values["difficulty"], "The difficulty") <= 10:
             raise EditError(f"The difficulty must be above 0 and at most 10, not {values['difficulty']}.")

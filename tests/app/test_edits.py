@@ -92,7 +92,7 @@ def test_stages_labels_and_clip_fields(store):
     names = ["take-off", "flight", "entry"]
     history.apply(set_stages(clip, names, [20, 70]))
     history.apply(set_clip_labels(clip, "judge-a", overall_score=81.6, judge_marks=[8, 8.5, 8, 7.5, 8, 8.5, 9]))
-    history.apply(set_clip_fields(clip, dive_number="407C", difficulty=3.2, split="train"))
+    history.apply(set_clip_fields(clip, dive_number="407c", difficulty=3.2, split="train"))
     with store.reading() as session:
         assert queries.stage_boundaries(session, clip).transitions == (20, 70)
         [label] = queries.clip_labels(session, clip)
@@ -121,6 +121,7 @@ def test_stages_labels_and_clip_fields(store):
     (lambda c: set_clip_labels(c, "a", judge_marks=[7.3]), "half points"),
     (lambda c: set_clip_labels(c, "a", skill_level="god"), "not one of"),
     (lambda c: set_clip_fields(c, dive_number="999Z"), "not valid"),
+    (lambda c: set_clip_fields(c, dive_number="507C"), "not valid"),
     (lambda c: set_clip_fields(c, split="holdout"), "not one of"),
 ])
 def test_refused_edits_write_nothing(store, edit, message):
