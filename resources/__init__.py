@@ -1,0 +1,1 @@
+"""Data files shipped with Plumb: sport templates (sports/*.json), later icons and themes."""
