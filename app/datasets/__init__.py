@@ -12,11 +12,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from app.datasets import finediving
+from app.datasets import coco, finediving, labelme, mpii, mtlaqa, sequences
 from app.datasets.errors import DatasetError
 
 FORMATS: dict[str, ModuleType] = {
-    "finediving": finediving,
+    "finediving": finediving,  # Annotations folder of pickles (+ write_pose_arrays)
+    "mtlaqa": mtlaqa,          # read-only
+    "mpii": mpii,              # mmpose MPII JSON (FineDiving-Pose)
+    "coco": coco,              # COCO keypoints JSON
+    "labelme": labelme,        # one LabelMe JSON per frame
+    "sequences": sequences,    # NAME.npy / NAME.npz per clip + labels.csv
 }
 FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
 
@@ -31,4 +36,14 @@ def get_format(name: str) -> ModuleType:
         ) from None
 
 
-__all__ = ["FORMATS", "FORMAT_NAMES", "DatasetError", "get_format"]
+def read(path, format: str, **options):
+    """Read ``path`` with format ``format`` (see :data:`FORMATS`)."""
+    return get_format(format).read(path, **options)
+
+
+def write(path, items, format: str, **options):
+    """Write ``items`` to ``path`` with format ``format`` (see :data:`FORMATS`)."""
+    return get_format(format).write(path, items, **options)
+
+
+__all__ = ["FORMATS", "FORMAT_NAMES", "DatasetError", "get_format", "read", "write"]

@@ -45,3 +45,33 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
 def write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` (UTF-8, ``\\n`` line ends) to ``path`` atomically."""
     write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | os.PathLike, obj: object) -> None:
+    """Write ``obj`` as indented UTF-8 JSON to ``path`` atomically."""
+    import json
+
+    write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def read_json(path: str | os.PathLike) -> object:
+    """Parse the JSON file at ``path``; :class:`DatasetError` naming it when that fails.
+
+    (Reading lives here beside writing so every format reports a bad file the same way.)
+    """
+    import json
+
+    from app.datasets.errors import DatasetError
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DatasetError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise DatasetError(f"{p}: not UTF-8 text; is this really a JSON file?") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}); "
+                           "the file may be truncated") from None
