@@ -20,7 +20,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QSplitter, QWidget
 
 from app.attention import frame_statuses, next_attention
+from app.edits import set_stages
 from app.errors import PlumbError
+from app.sports_templates import SportTemplateError, load_sport
 from app.project import Project
 from app.store import queries
 from app.store.events import ClipsChanged, PosesChanged
@@ -32,9 +34,12 @@ from app.ui.clip_pane import ClipPane
 from app.ui.editing import FrameEditor
 from app.ui.frame_timeline import FrameTimeline
 from app.ui.history_view import HistoryView
+from app.ui.label_panel import LabelPanel
 from app.ui.player import playback_actions
 from app.ui.proxy_builder import ProxyBuilder
 from app.ui.settings import AppSettings
+from app.ui.shortcuts import install_shortcut_sheet
+from app.ui.stage_timeline import StageTimeline
 from app.ui.undo import StoreSignals, UndoStack, undo_actions
 
 DEFAULT_SIZE = (1200, 760)
@@ -70,11 +75,20 @@ class MainWindow(QMainWindow):
         self.frame_timeline = FrameTimeline(self)
         self.frame_timeline.setToolTip("Pose status of every frame; click or drag to go there. "
                                        "N / Shift+N: next / previous frame that needs attention.")
+        self.stage_timeline = StageTimeline(self)
+        self._stage_names: tuple[str, ...] = ()
+        self.pane.add_strip(self.stage_timeline)
         self.pane.add_strip(self.frame_timeline)
+        self.label_panel: LabelPanel | None = None
         self.history_view = HistoryView(self)
         self.docks: dict[str, QDockWidget] = {}
         self._build_menus()
         self.add_dock("History", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.labels_dock = self.add_dock("Labels", QWidget(self), Qt.DockWidgetArea.RightDockWidgetArea)
+        self.shortcuts_action = install_shortcut_sheet(self, [
+            *self.file_actions, self.undo_action, self.redo_action, *self.edit_actions, *self.playback_actions,
+            *self.attention_actions, *self.stage_actions])
+        self.help_menu.addAction(self.shortcuts_action)
         self.statusBar()
 
         self.clip_list.clipSelected.connect(self._clip_selected)
@@ -86,6 +100,9 @@ class MainWindow(QMainWindow):
         self.store_signals.historyChanged.connect(self.history_view.refresh)
         self.store_signals.posesChanged.connect(self._poses_changed)
         self.frame_timeline.frameRequested.connect(self.pane.player.seek)
+        self.stage_timeline.frameRequested.connect(self.pane.player.seek)
+        self.stage_timeline.transitionsEdited.connect(self._stages_edited)
+        self.store_signals.stagesChanged.connect(self._stages_changed)
         self.pane.relinkRequested.connect(self.relink_clip)
         self.proxies.progress.connect(self._proxy_progress)
         self.proxies.built.connect(self._proxy_built)
@@ -106,6 +123,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.file_actions = [self.new_action, self.open_action, self.add_videos_action, self.quit_action]
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action, self.redo_action = undo_actions(self.undo_stack, self.store_signals, self)
         edit_menu.addActions([self.undo_action, self.redo_action])
@@ -121,7 +139,14 @@ class MainWindow(QMainWindow):
                                      ("Previous Frame Needing Attention", "Shift+N", -1)):
             action = self._action(playback_menu, text, key, lambda d=direction: self.go_to_attention(d))
             self.attention_actions.append(action)
+        stage_menu = self.menuBar().addMenu("&Stages")
+        self.stage_actions = []
+        for index in range(6):
+            action = self._action(stage_menu, f"Stage {index + 2} Starts Here", f"Ctrl+{index + 1}",
+                                  lambda i=index: self.stage_timeline.transition_at_playhead(i))
+            self.stage_actions.append(action)
         self.view_menu = self.menuBar().addMenu("&View")
+        self.help_menu = self.menuBar().addMenu("&Help")
 
     def _action(self, menu: QMenu, text: str, keys: Any, slot: Callable[[], Any]) -> QAction:
         action = menu.addAction(text)
@@ -228,6 +253,8 @@ class MainWindow(QMainWindow):
         self.undo_stack.set_project(None)
         self.store_signals.set_project(None)
         self.history_view.set_project(None)
+        self._set_label_panel(None)
+        self.stage_timeline.set_clip(0, (), ())
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -244,6 +271,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.set_project(project)
         self.store_signals.set_project(project)
         self.history_view.set_project(project)
+        self._set_label_panel(project)
         self.undo_action.refresh()
         self.settings.add_recent_project(project.root)
         self._project_changed()
@@ -273,10 +301,49 @@ class MainWindow(QMainWindow):
         self.editor.set_clip(self.project, clip)
         self.frame_timeline.set_clip(clip.frame_count)
         self._refresh_statuses()
+        self._show_stages(clip)
+        if self.label_panel is not None:
+            self.label_panel.set_clip(clip.id)
+
+    def _set_label_panel(self, project: Project | None) -> None:
+        old, self.label_panel = self.label_panel, None
+        if project is not None:
+            self.label_panel = LabelPanel(project, self.undo_stack.push_edit, parent=self)
+        self.labels_dock.setWidget(self.label_panel if self.label_panel is not None else QWidget(self))
+        if old is not None:
+            old.close()
+            old.deleteLater()
+
+    def _show_stages(self, clip: ClipRecord) -> None:
+        try:
+            template = load_sport(clip.sport)
+        except SportTemplateError as exc:
+            self._stage_names = ()
+            self.stage_timeline.set_clip(0, (), ())
+            self.statusBar().showMessage(str(exc), STATUS_MS)
+            return
+        self._stage_names = template.stage_names
+        self.stage_timeline.set_clip(clip.frame_count, template.stage_names, template.colors)
+        self._stages_changed(clip.id)
+
+    def _stages_changed(self, clip_id: int) -> None:
+        if self.project is None or self.pane.clip is None or clip_id != self.pane.clip.id or not self._stage_names:
+            return
+        with self.project.store.reading() as session:
+            expert = queries.stage_boundaries(session, clip_id, "expert")
+            model = queries.stage_boundaries(session, clip_id, "model")
+        fits = lambda b: b is not None and tuple(b.stage_names) == tuple(self._stage_names)  # noqa: E731
+        self.stage_timeline.set_expert(list(expert.transitions) if fits(expert) else None)
+        self.stage_timeline.set_model(list(model.transitions) if fits(model) else None)
+
+    def _stages_edited(self, transitions: list) -> None:
+        if self.pane.clip is not None:
+            self.undo_stack.push_edit(set_stages(self.pane.clip.id, self._stage_names, transitions))
 
     def _frame_shown(self, index: int) -> None:
         self.editor.set_frame(index)
         self.frame_timeline.set_current(index)
+        self.stage_timeline.set_current(index)
 
     def _current_track(self):
         with self.project.store.reading() as session:

@@ -42,7 +42,9 @@ def open_at(make_window, qtbot, folder, frame: int = 0):
     window.select_clip(CLIP)
     window.pane.player.seek(frame)
     wait_for_frame(qtbot, window, frame)
-    window.resize(1000, 700)
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.pane.view.viewport().width() > 300)
+    qtbot.wait(20)  # let the layout settle before fitting
     window.pane.view.fit()
     qtbot.waitUntil(lambda: window.editor.frame == frame)
     return window
