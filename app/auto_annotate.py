@@ -201,6 +201,39 @@ def pose_clip(project: Project, clip: ClipRecord, options: PoseOptions,
     return {"clip": clip.id, "finished": True, "refined_frames": changed}
 
 
+def pose_frames(project: Project, clip: ClipRecord, options: PoseOptions, first: int, last: int,
+                progress: Progress | None = None, cancel: Cancel | None = None,
+                backend: PoseBackend | None = None) -> dict:
+    """Run the pose model again on frames ``first..last`` (inclusive) only.
+
+    The raw model rows of that range are replaced; the working layer takes the new output
+    without losing manual joints, then the clip is refined as after a full run. Frames the
+    model did not reach before a cancel keep their earlier rows. Progress counts frames of
+    the range.
+    """
+    problem = project.media_problem(clip)
+    if problem:
+        raise MediaError(problem)
+    first, last = max(0, int(first)), min(int(last), clip.frame_count - 1)
+    if first > last:
+        raise PlumbError(f"Frames {first}–{last} are not in clip {clip.id} ({clip.frame_count} frames).")
+    layer = model_layer(options.backend)
+    start = options.start if first == 0 else _resume_start(project, clip.id, layer, first)
+    total = last - first + 1
+    ranged = None if progress is None else (lambda done, _total: progress(done - first, total))
+    _run_frames(project, clip, options, layer, first, start, ranged, cancel, backend, stop=last + 1)
+    if cancel is not None and cancel():
+        return {"clip": clip.id, "finished": False, "first": first, "last": last}
+    with project.store.reading() as session:
+        rows = rows_by_frame(session, clip.id, layer, range(first, last + 1))
+    found = sum(bool(np.isfinite(row_arrays(row)[0][:, :2]).any()) for row in rows.values())
+    changed = finish_clip(project, clip, options, layer)
+    if not found:
+        raise PlumbError(f"Clip {clip.id} ({clip.name}): no person was found on frames {first}–{last}.")
+    return {"clip": clip.id, "finished": True, "first": first, "last": last, "found": found,
+            "refined_frames": changed}
+
+
 def _refuse_if_nobody(project: Project, clip: ClipRecord, layer: str) -> None:
     """A clip in which the model found nobody at all leaves no trace and is reported."""
     with project.store.reading() as session:
@@ -223,7 +256,7 @@ def _resume_start(project: Project, clip_id: int, layer: str, first: int) -> Sta
     return StartBox(first, (row.bbox_x1, row.bbox_y1, row.bbox_x2, row.bbox_y2))
 
 
-def _run_frames(project, clip, options, layer, first, start, progress, cancel, given) -> None:
+def _run_frames(project, clip, options, layer, first, start, progress, cancel, given, stop=None) -> None:
     path = project.video_path(clip)
     proxy = project.access_proxy_path(clip)
     source = FrameSource(path, proxy_path=proxy if proxy.exists() else None)
@@ -231,7 +264,8 @@ def _run_frames(project, clip, options, layer, first, start, progress, cancel, g
     batch: list[FrameResult] = []
     try:
         runner = PoseRunner(backend, options.schema, image_size=(clip.width, clip.height), start=start)
-        for result in runner.run(_frames(source, clip.frame_count, first, cancel, True), source.frame):
+        count = clip.frame_count if stop is None else min(stop, clip.frame_count)
+        for result in runner.run(_frames(source, count, first, cancel, True), source.frame):
             batch.append(result)
             if len(batch) >= BATCH:
                 _commit_batch(project, clip.id, options.schema, layer, batch)

@@ -7,14 +7,14 @@ history, or the UI's undo stack, to make it one undo step); nothing here writes.
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from app.edits import Edit, combine, set_box, set_keypoints, set_visibility
 from app.errors import EditError
 from app.project import Project
 from app.store import queries
 from app.store.events import PosesChanged
-from app.store.models import PoseFrame
+from app.store.models import WORKING_LAYER, PoseFrame
 from app.store.records import FramePose
 from inference.pose.interpolate import interpolate_gaps
 from inference.provenance import JointSource, Visibility
@@ -123,13 +123,21 @@ def hide_joints(clip_id: int, frame: int, joints: list[int], *, schema: str) -> 
     return set_visibility(clip_id, frame, joints, Visibility.ABSENT, schema=schema)
 
 
-def discard_model_frames(project: Project, clip_id: int, layer: str, first: int) -> None:
-    """Forget a model run's raw frames from ``first`` on, so that the next run starts there.
+def discard_model_frames(project: Project, clip_id: int, layer: str, first: int, last: int | None = None) -> int:
+    """Forget a model run's raw frames from ``first`` on (to ``last``, inclusive, when given),
+    so that the next run starts there; returns how many frames were forgotten.
 
     The working layer (what annotators see and edit) is untouched; the next run merges its
     new output into it without overwriting manual joints.
     """
+    if layer == WORKING_LAYER:
+        raise ValueError("discard_model_frames forgets a model layer, never the working layer")
+    where = [PoseFrame.clip_id == clip_id, PoseFrame.layer == layer, PoseFrame.frame >= first]
+    if last is not None:
+        where.append(PoseFrame.frame <= last)
     with project.store.transaction() as tx:
-        tx.session.execute(delete(PoseFrame).where(PoseFrame.clip_id == clip_id, PoseFrame.layer == layer,
-                                                   PoseFrame.frame >= first))
-        tx.announce(PosesChanged(clip_id, frozenset(), layer))
+        frames = frozenset(tx.session.scalars(select(PoseFrame.frame).where(*where)).all())
+        if frames:
+            tx.session.execute(delete(PoseFrame).where(*where))
+            tx.announce(PosesChanged(clip_id, frames, layer))
+    return len(frames)

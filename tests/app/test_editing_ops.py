@@ -82,3 +82,37 @@ def test_interpolation_needs_two_keyframes(project):
     project.history.apply(set_reviewed(clip, [0]))
     with pytest.raises(EditError, match="between two reviewed keyframes"):
         interpolate_between_keyframes(project, clip, 5)
+
+
+def test_discard_model_frames_forgets_only_the_model_layer_from_a_frame_on(project):
+    from app.editing_ops import discard_model_frames
+    from app.store.events import PosesChanged
+    from app.store.models import WORKING_LAYER
+
+    project, clip = project
+    layer = "model:numbered"
+    for frame in range(10):
+        pose = np.tile([frame, 1.0, 0.9], (16, 1))
+        project.history.apply(set_keypoints(clip, frame, pose, schema=SCHEMA, source=JointSource.MODEL,
+                                            visibility=Visibility.VISIBLE))
+        with project.store.transaction() as tx:
+            from app.store.pose_rows import upsert
+
+            upsert(tx.session, {}, clip_id=clip, layer=layer, frame=frame, schema=SCHEMA, keypoints=pose,
+                   visibility=np.ones(16, np.uint8), source=np.ones(16, np.uint8), bbox=None)
+    seen = []
+    project.events.subscribe(PosesChanged, seen.append)
+
+    def frames(layer_name):
+        with project.store.reading() as session:
+            return queries.pose_track(session, clip, layer_name).frames.tolist()
+
+    assert discard_model_frames(project, clip, layer, 3, 5) == 3
+    assert frames(layer) == [0, 1, 2, 6, 7, 8, 9]
+    assert seen == [PosesChanged(clip, frozenset({3, 4, 5}), layer)]
+    assert discard_model_frames(project, clip, layer, 7) == 3
+    assert frames(layer) == [0, 1, 2, 6]
+    assert discard_model_frames(project, clip, layer, 7) == 0 and len(seen) == 2, "nothing gone, nothing announced"
+    assert frames(WORKING_LAYER) == list(range(10)), "the working layer is untouched"
+    with pytest.raises(ValueError):
+        discard_model_frames(project, clip, WORKING_LAYER, 0)
