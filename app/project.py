@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from app.edits import EditHistory
 from app.errors import MediaError, ProjectError
 from app.media.fingerprint import fingerprint as content_fingerprint
@@ -24,6 +26,8 @@ from app.store.store import Store
 
 PROJECT_FILE = "project.sqlite"
 CACHE_DIR = "cache"
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".mts"}
+"""Files attach_videos_by_name considers (case-insensitive)."""
 DEFAULTS: dict[str, Any] = {"schema": "mpii16", "sport": "diving", "annotator": None, "annotators": []}
 
 
@@ -147,6 +151,8 @@ class Project:
 
     # --- media ---------------------------------------------------------------------------
     def video_path(self, clip: ClipRecord) -> Path:
+        if clip.path is None:
+            raise MediaError(self.media_problem(clip))
         path = Path(clip.path)
         return path if path.is_absolute() else (self.root / path).resolve()
 
@@ -155,7 +161,10 @@ class Project:
         return self.root / CACHE_DIR / "proxies" / f"{clip.fingerprint}.mkv"
 
     def media_problem(self, clip: ClipRecord) -> str | None:
-        """Why the clip's video cannot be used as it is (missing, or a different file), or None."""
+        """Why the clip's video cannot be used as it is (none yet, missing, or a different file), or None."""
+        if clip.path is None or clip.fingerprint is None:
+            return (f"Clip {clip.id} ({clip.name}) has no video attached yet: attach one "
+                    f"(plumb relink {self.root} {clip.id} VIDEO / Attach video…).")
         path = self.video_path(clip)
         if not path.is_file():
             return f"The video of clip {clip.id} ({clip.name}) is missing: {path}. Relink it to its new place."
@@ -165,11 +174,18 @@ class Project:
         return None
 
     def relink(self, clip_id: int, path: str | os.PathLike[str]) -> ClipRecord:
-        """Point a clip at its video's new place; refuses a file with other content."""
+        """Point a clip at its video's new place; refuses a file with other content.
+
+        A clip without a video (imported from a dataset) is *attached* instead: the file is
+        probed, its frame count must equal the clip's (the labels are per frame), and its
+        path, fingerprint, size, fps, frame size and codec are stored.
+        """
         video = Path(path).expanduser().resolve()
         clip = self.clip(clip_id)
         if not video.is_file():
             raise MediaError(f"{video}: does not exist or is not a file.")
+        if clip.fingerprint is None:
+            return self._attach(clip, video)
         if content_fingerprint(video) != clip.fingerprint:
             raise ProjectError(
                 f"{video.name}: is not the video of clip {clip_id} ({clip.name}); its content differs. "
@@ -180,6 +196,56 @@ class Project:
             row.path = _stored_path(video, self.root)
             tx.announce(ClipsChanged(frozenset({clip_id})))
             return queries.clip_record(row)
+
+    def _attach(self, clip: ClipRecord, video: Path) -> ClipRecord:
+        info = probe(video)
+        if info.frame_count != clip.frame_count:
+            raise ProjectError(
+                f"{video.name}: has {info.frame_count} frames but clip {clip.id} ({clip.name}) is labelled "
+                f"over {clip.frame_count}; attach the video trimmed to the labelled dive.")
+        fingerprint = content_fingerprint(video)
+        with self.store.transaction() as tx:
+            existing = queries.clip_with_fingerprint(tx.session, fingerprint)
+            if existing is not None and existing.id != clip.id:
+                raise ProjectError(f"{video.name}: is already the video of clip {existing.id} ({existing.name}).")
+            row = tx.session.get(Clip, clip.id)
+            row.path, row.fingerprint = _stored_path(video, self.root), fingerprint
+            row.size_bytes, row.fps, row.is_vfr = video.stat().st_size, info.fps, info.is_vfr
+            row.width, row.height, row.codec = info.width, info.height, info.codec
+            tx.announce(ClipsChanged(frozenset({clip.id})))
+            return queries.clip_record(row)
+
+    def attach_videos_by_name(self, folder: str | os.PathLike[str]) -> tuple[list[ClipRecord], list[str]]:
+        """Attach videos found under ``folder`` to the clips without one, matched by name.
+
+        A clip with source key ``"<video>/<index>"`` matches ``<video>/<index>.<ext>`` or
+        ``<video>_<index>.<ext>``; any clip also matches ``<clip name>.<ext>``. Returns the
+        attached clips and one message per file that matched but was refused (frame count).
+        """
+        root = Path(folder).expanduser().resolve()
+        if not root.is_dir():
+            raise ProjectError(f"{root}: is not a folder.")
+        files: dict[str, Path] = {}
+        for candidate in sorted(root.rglob("*")):
+            if candidate.is_file() and candidate.suffix.lower() in VIDEO_SUFFIXES:
+                relative = candidate.relative_to(root).with_suffix("").as_posix()
+                files.setdefault(relative, candidate)
+                files.setdefault(candidate.stem, candidate)
+        with self.store.reading() as session:
+            unattached = list(session.execute(
+                select(Clip.id, Clip.source_key, Clip.name).where(Clip.fingerprint.is_(None)).order_by(Clip.id)))
+        attached, problems = [], []
+        for clip_id, source_key, name in unattached:
+            names = [n for n in (source_key, name) if n]
+            names += [n.replace("/", "_") for n in names]
+            video = next((files[n] for n in names if n in files), None)
+            if video is None:
+                continue
+            try:
+                attached.append(self.relink(clip_id, video))
+            except (MediaError, ProjectError) as exc:
+                problems.append(str(exc))
+        return attached, problems
 
     def find_moved_video(self, clip: ClipRecord, folders: Iterable[Path]) -> Path | None:
         """Search folders (recursively) for a file with the clip's size and fingerprint."""

@@ -43,14 +43,16 @@ class Clip(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
     # Relative to the project folder (POSIX separators) so a project can move as a whole.
-    path: Mapped[str] = mapped_column(String(1024))
-    fingerprint: Mapped[str] = mapped_column(String(80), index=True)
-    size_bytes: Mapped[int] = mapped_column(Integer)
+    # path, fingerprint and size_bytes are None for a clip imported from a dataset whose
+    # video is not attached yet (width, height 0 and codec "" then mean unknown).
+    path: Mapped[str | None] = mapped_column(String(1024))
+    fingerprint: Mapped[str | None] = mapped_column(String(80), index=True)
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
     frame_count: Mapped[int] = mapped_column(Integer)
     fps: Mapped[float] = mapped_column(Float)
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    codec: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    height: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    codec: Mapped[str] = mapped_column(String(40), default="", server_default="")
     is_vfr: Mapped[bool] = mapped_column(Boolean, default=False)
     sport: Mapped[str] = mapped_column(String(40), default="diving")
     athlete: Mapped[str | None] = mapped_column(String(255))
@@ -58,6 +60,8 @@ class Clip(Base):
     dive_number: Mapped[str | None] = mapped_column(String(8))
     difficulty: Mapped[float | None] = mapped_column(Float)
     split: Mapped[str | None] = mapped_column(String(8))
+    # The dive's key in the dataset it was imported from ("<video>/<index>"); unique.
+    source_key: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
