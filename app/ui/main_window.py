@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QSplitter, QWidget
 
 from app.attention import frame_statuses, next_attention
+from app.auto_annotate import PoseOptions
 from app.edits import set_stages
 from app.errors import PlumbError
 from app.sports_templates import SportTemplateError, load_sport
@@ -36,6 +37,8 @@ from app.ui.frame_timeline import FrameTimeline
 from app.ui.history_view import HistoryView
 from app.ui.label_panel import LabelPanel
 from app.ui.player import playback_actions
+from app.ui.pose_dialog import ask_frame_range
+from app.ui.pose_worker import BackendFactory, PoseRuns
 from app.ui.proxy_builder import ProxyBuilder
 from app.ui.settings import AppSettings
 from app.ui.shortcuts import install_shortcut_sheet
@@ -50,7 +53,8 @@ REFUSED_MS = 15000  # a refused edit's reason stays long enough to be read
 
 class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None, reporter: Any = None, *,
-                 open_source: Callable[..., Any] | None = None, parent: QWidget | None = None) -> None:
+                 open_source: Callable[..., Any] | None = None, pose_options: PoseOptions | None = None,
+                 pose_backend: BackendFactory | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("PlumbMainWindow")
         self.settings = settings if settings is not None else AppSettings()
@@ -82,14 +86,16 @@ class MainWindow(QMainWindow):
         self.label_panel: LabelPanel | None = None
         self.history_view = HistoryView(self)
         self.docks: dict[str, QDockWidget] = {}
+        self.pose_runs = PoseRuns(self.reporter, options=pose_options, backend_factory=pose_backend, parent=self)
         self._build_menus()
         self.add_dock("History", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.labels_dock = self.add_dock("Labels", QWidget(self), Qt.DockWidgetArea.RightDockWidgetArea)
         self.shortcuts_action = install_shortcut_sheet(self, [
             *self.file_actions, self.undo_action, self.redo_action, *self.edit_actions, *self.playback_actions,
-            *self.attention_actions, *self.stage_actions])
+            *self.attention_actions, *self.stage_actions, *self.pose_actions])
         self.help_menu.addAction(self.shortcuts_action)
-        self.statusBar()
+        self.statusBar().addPermanentWidget(self.pose_runs.widget)
+        self.pose_runs.status.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
 
         self.clip_list.clipSelected.connect(self._clip_selected)
         self.pane.statusMessage.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
@@ -145,6 +151,13 @@ class MainWindow(QMainWindow):
             action = self._action(stage_menu, f"Stage {index + 2} Starts Here", f"Ctrl+{index + 1}",
                                   lambda i=index: self.stage_timeline.transition_at_playhead(i))
             self.stage_actions.append(action)
+        pose_menu = self.menuBar().addMenu("P&ose")
+        self.pose_actions = [
+            self._action(pose_menu, "&Auto-Annotate Clip", "Ctrl+P", self.auto_annotate_clip),
+            self._action(pose_menu, "Re-run Model on This &Frame", "Ctrl+Shift+P", self.rerun_model_on_frame),
+            self._action(pose_menu, "Re-run Model on Frames…", "Ctrl+Alt+P", self.rerun_model_on_frames),
+            self._action(pose_menu, "&Cancel Auto-Annotation", "Ctrl+Alt+.", self.pose_runs.cancel),
+        ]
         self.view_menu = self.menuBar().addMenu("&View")
         self.help_menu = self.menuBar().addMenu("&Help")
 
@@ -246,6 +259,7 @@ class MainWindow(QMainWindow):
         return self.clip_list.select_clip(clip_id)
 
     def close_project(self) -> None:
+        self.pose_runs.shutdown()  # cancel and join a running pose model before the store closes
         self.proxies.cancel_all()
         self.pane.close_clip()
         self.editor.set_clip(None, None)
@@ -368,6 +382,31 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("No frame that way needs attention.", STATUS_MS)
         else:
             self.pane.player.seek(frame)
+
+    # --- auto-annotation (app.ui.pose_worker) --------------------------------------------
+    def _pose_target(self, title: str) -> bool:
+        if self.project is None or self.pane.clip is None:
+            self.reporter.error(title, "Open a project and select a clip first.")
+            return False
+        return True
+
+    def auto_annotate_clip(self) -> bool:
+        """Run the pose model over the current clip in the background (resuming an earlier run)."""
+        return self._pose_target("Auto-Annotate") and self.pose_runs.run_clip(self.project, self.pane.clip.id)
+
+    def rerun_model_on_frame(self) -> bool:
+        return self.rerun_model_on_frames(self.pane.player.position, self.pane.player.position)
+
+    def rerun_model_on_frames(self, first: int | None = None, last: int | None = None) -> bool:
+        """Run the model again on frames first..last (asked for when missing); manual joints stay."""
+        if not self._pose_target("Re-run Model"):
+            return False
+        if first is None or last is None:
+            chosen = ask_frame_range(self, self.pane.clip.frame_count, self.pane.player.position)
+            if chosen is None:
+                return False
+            first, last = chosen
+        return self.pose_runs.run_frames(self.project, self.pane.clip.id, first, last)
 
     def _proxy_progress(self, clip_id: int, done: int, total: int) -> None:
         if done == total or done % 10 == 0:
