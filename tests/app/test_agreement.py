@@ -97,3 +97,58 @@ def test_coco_layers_get_oks_without_pckh(project):
     assert result.pckh is None and result.oks.overall == pytest.approx(1.0) and not result.oks_approximate
     with pytest.raises(PlumbError, match="different joint schemas"):
         compare_layers(project, "working", "a")
+
+
+# --- CLI ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """app.cli.main with `check` and `agreement` registered (whether or not __init__ wires them yet)."""
+    import app.cli as cli_module
+    from app.cli import check_commands
+
+    original = cli_module.build_parser
+
+    def build_parser():
+        parser = original()
+        commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+        if "check" not in commands.choices:
+            check_commands.add_parsers(commands)
+        return parser
+
+    monkeypatch.setattr(cli_module, "build_parser", build_parser)
+
+    def run(*argv):
+        code = cli_module.main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+def test_cli_agreement_table_and_json(project, cli):
+    import json
+    write_layer(project, 1, range(FRAMES), [shifted(20.0, [10, 15])] * FRAMES, layer="model:mediapipe")
+    code, out, _ = cli("agreement", project.root, "--a", "working", "--b", "model:mediapipe")
+    assert code == 0 and "r_wrist" in out and "flight" in out and "overall" in out and "0.875" in out
+    code, out, _ = cli("agreement", project.root, "--a", "working", "--b", "model:mediapipe", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["pckh"]["overall"] == pytest.approx(0.875) and data["pckh"]["per_joint"]["r_wrist"] == 0
+    assert [s["stage"] for s in data["stages"]] == ["approach", "take-off", "flight", "entry"]
+    code, out, err = cli("agreement", project.root, "--a", "working", "--b", "nobody")
+    assert code == 1 and out == "" and err.count("\n") == 1 and "nobody" in err
+
+
+def test_cli_check_exit_codes_and_json(project, cli, tmp_path):
+    import json
+    from app.store.models import Clip
+    code, out, _ = cli("check", project.root)
+    assert code == 0 and "No problems" in out
+    with project.store.transaction() as tx:
+        tx.session.get(Clip, 1).dive_number = "409Q"
+    code, out, _ = cli("check", project.root)
+    assert code == 0 and "dive-number (1)" in out and "409Q" in out
+    code, out, _ = cli("check", project.root, "--json", "--clip", 1)
+    data = json.loads(out)
+    assert code == 0 and data["counts"] == {"dive-number": 1} and data["problems"][0]["clip_id"] == 1
+    code, _, err = cli("check", tmp_path / "missing")
+    assert code == 1 and "does not exist" in err
