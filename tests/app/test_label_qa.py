@@ -220,14 +220,21 @@ def test_many_clips_are_quick(project):
 
 
 PROJECT_IO = importlib.util.find_spec("app.datasets.project_io") is not None
+FINEDIVING_RULE_BREAKS = 125  # check_score at 0.01 over the 3000 released dives
 
 
 @pytest.mark.skipif(not PROJECT_IO, reason="app.datasets.project_io (FineDiving import into projects) is not there yet")
-def test_finediving_judging_rule_count(tmp_path):  # pragma: no cover - depends on the importer's API
-    folder = shared_data("FineDiving", "Annotations")
-    from app.datasets import project_io
+def test_finediving_dives_breaking_the_judging_rules(tmp_path):
+    from app.datasets import finediving, project_io
+    dives = finediving.read(shared_data("FineDiving", "Annotations"))
     with Project.create(tmp_path / "fd") as p:
-        project_io.import_dataset(p, folder)  # noqa: the importer's entry point
+        project_io.import_dives(p, dives, annotator="import:finediving")
+        start = time.perf_counter()
         problems = check_project(p)
+        elapsed = time.perf_counter() - start
     counts = count_by_kind(problems)
-    assert counts.get("judging-rule", 0) + counts.get("mark-scale", 0) == 125
+    assert counts.get("judging-rule", 0) + counts.get("mark-scale", 0) == FINEDIVING_RULE_BREAKS, counts
+    # marks 55.5, 45.0 and 8.9; real stage errors in the released fine-grained labels: 14/3, 03/71
+    # and 03/67 have a transition before the previous one, 05/56 has two past the dive's end
+    assert counts == {"judging-rule": 122, "mark-scale": 3, "stages-order": 3, "stages-range": 2}
+    assert elapsed < 5.0
