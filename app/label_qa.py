@@ -128,8 +128,8 @@ def check_judging(clip: ClipRecord, annotator: str, marks: Sequence | None, diff
             bad.append(mark)
     if bad:
         listed = ", ".join(str(m) for m in bad)
-        return [_problem("mark-scale", clip, f"{who}: mark(s) {listed} not 0-10 in half points "
-                                             f"(marks {list(marks)}, score {score}).")]
+        return [_problem("mark-scale", clip, f"mark(s) {listed} not 0-10 in half points (marks {list(marks)}, "
+                                             f"score {score}); {who}.")]
     dd = difficulty if difficulty is not None else clip.difficulty
     if dd is None:
         return [_problem("judging-rule", clip, f"{who}: marks and score {score} but no degree of "
@@ -142,8 +142,8 @@ def check_judging(clip: ClipRecord, annotator: str, marks: Sequence | None, diff
     if check.expected is None:
         message = f"{who}: {check.message}"
     else:
-        message = (f"{who}: stored score {score} but marks {list(marks)} × DD {dd} ({rule}) give "
-                   f"{check.expected:.2f}.")
+        message = (f"expected {check.expected:.2f}, stored {score}: marks {list(marks)} × DD {dd} ({rule}); "
+                   f"{who}.")
     return [_problem("judging-rule", clip, message)]
 
 
