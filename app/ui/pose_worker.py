@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from app.auto_annotate import PoseOptions, pose_clip, pose_frames
 from app.errors import PlumbError
@@ -115,6 +115,8 @@ class PoseProgress(QWidget):
         self.bar.setFormat("%v / %m frames")
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setToolTip("Stop the pose model; finished frames are kept and the next run resumes.")
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
@@ -185,7 +187,6 @@ class PoseRuns(QObject):
         worker.finished.connect(self._finished, queued)
         worker.failed.connect(self._failed, queued)
         self.widget.begin(text, total)
-        self.status.emit(f"{text}…")
         worker.start()
         return True
 

@@ -155,3 +155,15 @@ def test_closing_the_window_cancels_and_joins_the_run(qtbot, open_window):
     threading.Timer(0.2, backend.gate.set).start()  # the model finishes its frame a little later
     window.close()
     assert not worker.is_running() and window.pose_runs.worker is None
+
+
+def test_frame_range_dialog_defaults_to_the_playhead_plus_minus_ten(qtbot):
+    from app.ui.pose_dialog import FrameRangeDialog, default_range
+
+    assert default_range(60, 30) == (20, 40)
+    assert default_range(60, 3) == (0, 13) and default_range(60, 59) == (49, 59)
+    dialog = FrameRangeDialog(60, 30)
+    qtbot.addWidget(dialog)
+    assert dialog.frame_range() == (20, 40)
+    dialog.first.setValue(50)
+    assert dialog.frame_range() == (50, 50), "first never passes last"
