@@ -190,7 +190,9 @@ def pose_clip(project: Project, clip: ClipRecord, options: PoseOptions,
             tx.session.execute(delete(PoseFrame).where(PoseFrame.clip_id == clip.id, PoseFrame.layer == layer))
     with project.store.reading() as session:
         done = stored_frames(session, clip.id, layer)
-    first = int(done.max()) + 1 if done.size else 0
+    # After the first frame the model has not seen (a run of a few frames alone leaves holes).
+    missing = np.setdiff1d(np.arange(clip.frame_count), done)
+    first = int(missing[0]) if missing.size else clip.frame_count
     start = options.start if first == 0 else _resume_start(project, clip.id, layer, first)
     if first < clip.frame_count:
         _run_frames(project, clip, options, layer, first, start, progress, cancel, backend)

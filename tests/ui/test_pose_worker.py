@@ -167,3 +167,15 @@ def test_frame_range_dialog_defaults_to_the_playhead_plus_minus_ten(qtbot):
     assert dialog.frame_range() == (20, 40)
     dialog.first.setValue(50)
     assert dialog.frame_range() == (50, 50), "first never passes last"
+
+
+def test_auto_annotate_after_a_range_alone_covers_the_frames_before_it(qtbot, open_window):
+    ranged, full = NumberedPose(), NumberedPose()
+    window = open_window(ranged, full)
+    with qtbot.waitSignal(window.pose_runs.runFinished, timeout=RUN_MS):
+        window.rerun_model_on_frames(40, 45)
+    assert ranged.detected == list(range(40, 46))
+    with qtbot.waitSignal(window.pose_runs.runFinished, timeout=RUN_MS):
+        window.auto_annotate_clip()
+    assert full.detected[0] == 0
+    assert track(window, model_layer("numbered")).frames.tolist() == list(range(FRAMES))
