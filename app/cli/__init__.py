@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli import pose_commands, project_commands
+from app.cli import check_commands, dataset_commands, pose_commands, project_commands
 from app.cli.common import EXIT_ERROR
 from app.errors import PlumbError
 
@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(run=cmd_gui)
     project_commands.add_parsers(commands)
     pose_commands.add_parsers(commands)
+    dataset_commands.add_parsers(commands)
+    check_commands.add_parsers(commands)
     return parser
 
 

@@ -37,7 +37,7 @@ def clip_record(row: Clip) -> ClipRecord:
         size_bytes=row.size_bytes, frame_count=row.frame_count, fps=row.fps,
         width=row.width, height=row.height, codec=row.codec, is_vfr=row.is_vfr,
         sport=row.sport, athlete=row.athlete, event=row.event, dive_number=row.dive_number,
-        difficulty=row.difficulty, split=row.split, added_at=row.added_at,
+        difficulty=row.difficulty, split=row.split, added_at=row.added_at, source_key=row.source_key,
     )
 
 

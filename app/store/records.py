@@ -12,9 +12,11 @@ import numpy as np
 class ClipRecord:
     id: int
     name: str
-    path: str  # relative to the project folder unless the video lies elsewhere
-    fingerprint: str
-    size_bytes: int
+    # Relative to the project folder unless the video lies elsewhere; None (with fingerprint
+    # and size) for a clip imported from annotations whose video is not attached yet.
+    path: str | None
+    fingerprint: str | None
+    size_bytes: int | None
     frame_count: int
     fps: float
     width: int
@@ -28,6 +30,7 @@ class ClipRecord:
     difficulty: float | None
     split: str | None
     added_at: datetime
+    source_key: str | None = None  # the dataset's key of an imported clip
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from app.ui.editing import FrameEditor
 from app.ui.frame_timeline import FrameTimeline
 from app.ui.history_view import HistoryView
 from app.ui.label_panel import LabelPanel
+from app.ui.qa_view import QaView
 from app.ui.player import playback_actions
 from app.ui.pose_dialog import ask_frame_range
 from app.ui.pose_worker import BackendFactory, PoseRuns
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.add_dock("History", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.labels_dock = self.add_dock("Labels", QWidget(self), Qt.DockWidgetArea.RightDockWidgetArea)
+        self.qa_view = QaView(parent=self)
+        self.qa_view.clipFrameRequested.connect(self.show_clip_frame)
+        self.add_dock("Label checks", self.qa_view, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
         self.shortcuts_action = install_shortcut_sheet(self, [
             *self.file_actions, self.undo_action, self.redo_action, *self.edit_actions, *self.playback_actions,
             *self.attention_actions, *self.stage_actions, *self.pose_actions])
@@ -258,8 +262,15 @@ class MainWindow(QMainWindow):
     def select_clip(self, clip_id: int) -> bool:
         return self.clip_list.select_clip(clip_id)
 
+    def show_clip_frame(self, clip_id: int, frame: int) -> None:
+        """Open a clip at a frame (e.g. a problem listed by the label checks)."""
+        if self.select_clip(clip_id) and self.pane.clip is not None:
+            self.pane.player.seek(frame)
+
     def close_project(self) -> None:
         self.pose_runs.shutdown()  # cancel and join a running pose model before the store closes
+        self.qa_view.shutdown()
+        self.qa_view.set_project(None)
         self.proxies.cancel_all()
         self.pane.close_clip()
         self.editor.set_clip(None, None)
@@ -286,6 +297,7 @@ class MainWindow(QMainWindow):
         self.store_signals.set_project(project)
         self.history_view.set_project(project)
         self._set_label_panel(project)
+        self.qa_view.set_project(project)
         self.undo_action.refresh()
         self.settings.add_recent_project(project.root)
         self._project_changed()

@@ -79,3 +79,24 @@ def test_a_newer_refresh_supersedes_and_clean_project_says_so(qtbot, tmp_path):
         view.shutdown()
         qtbot.waitUntil(lambda: not view.is_running(), timeout=5_000)
         assert np.isscalar(view.problem_rows())
+
+
+def test_main_window_opens_the_clip_and_frame_of_a_listed_problem(qtbot, tmp_path):
+    from app.ui.dialogs import RecordingReporter
+    from app.ui.main_window import MainWindow
+    from app.ui.settings import AppSettings
+    from tests.helpers.videos import write_numbered_video
+
+    project = Project.create(tmp_path / "p")
+    project.add_video(write_numbered_video(tmp_path / "a.mp4", frames=30))
+    clip = project.add_video(write_numbered_video(tmp_path / "b.mp4", frames=30, fps=30))
+    project.close()
+    window = MainWindow(AppSettings(tmp_path / "settings.ini"), RecordingReporter())
+    qtbot.addWidget(window)
+    window.open_project(tmp_path / "p")
+    assert window.docks["Label checks"].widget() is window.qa_view
+    window.qa_view.clipFrameRequested.emit(clip.id, 17)
+    qtbot.waitUntil(lambda: window.pane.clip is not None and window.pane.clip.id == clip.id
+                    and window.pane.player.position == 17)
+    window.close_project()
+    window.close()
