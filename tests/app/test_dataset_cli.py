@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,3 +67,41 @@ def test_errors_exit_nonzero(tmp_path, project_dir):
     assert plumb("stats", tmp_path / "nothing") == EXIT_ERROR
     with pytest.raises(SystemExit):
         plumb("import", project_dir, "nosuchformat", tmp_path)
+
+
+def test_coco_export_extracts_the_labelled_frames_and_reimports(tmp_path, capsys):
+
+    import numpy as np
+    from PIL import Image
+
+    from app.cli import main
+    from app.edits import set_keypoints
+    from app.project import Project
+    from tests.helpers.videos import read_frame_number, write_numbered_video
+
+    video = write_numbered_video(tmp_path / "dive.mp4", frames=30, fps=25)
+    with Project.create(tmp_path / "p") as project:
+        clip = project.add_video(video)
+        rng = np.random.default_rng(3)
+        for frame in (4, 11, 23):
+            kp = np.column_stack([rng.uniform(10, 300, 17), rng.uniform(10, 220, 17), np.ones(17)])
+            project.history.apply(set_keypoints(clip.id, frame, kp, schema="coco17", visibility=2))
+    assert main(["export", str(tmp_path / "p"), "coco", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    document = json.loads(next((tmp_path / "out").glob("*.json")).read_text())
+    files = sorted(image["file_name"] for image in document["images"])
+    assert len(files) == 3 and all(name.startswith("images/dive/") for name in files)
+    for name in files:
+        frame = int(Path(name).stem)
+        rgb = np.asarray(Image.open(tmp_path / "out" / name).convert("RGB"))
+        assert read_frame_number(rgb) == frame, "the exported image is the labelled frame"
+    assert main(["new", str(tmp_path / "q")]) == 0
+    assert main(["import", str(tmp_path / "q"), "coco", str(next((tmp_path / "out").glob("*.json")))]) == 0
+    from app.store import queries
+
+    with Project.open(tmp_path / "p") as original, Project.open(tmp_path / "q") as imported:
+        with original.store.reading() as a, imported.store.reading() as b:
+            [clip_b] = imported.clips()
+            before, after = queries.pose_track(a, clip.id), queries.pose_track(b, clip_b.id)
+    assert clip_b.name == "dive" and after.frames.tolist() == [4, 11, 23]
+    np.testing.assert_allclose(after.keypoints[..., :2], before.keypoints[..., :2], atol=0.01)
