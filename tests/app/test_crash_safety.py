@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 
 from app.store import queries
 from app.store.store import Store
 from tests.app.factories import add_clip_row
-from tests.conftest import REPO
+from tests.helpers.crash import run_until_killed
 
 KILLS = 24
 
 
-def run_until_killed(db_path, clip_id, delay: float) -> list[int]:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.app.crash_child", str(db_path), str(clip_id)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True, bufsize=1,
-    )
-    assert child.stdout.readline().strip() == "ready"
-    time.sleep(delay)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
-    out = child.stdout.read()
-    return [int(line.split()[1]) for line in out.splitlines() if line.startswith("committed ")]
+def run_child(db_path, clip_id, delay: float) -> list[int]:
+    return run_until_killed("tests.app.crash_child", [str(db_path), str(clip_id)], delay)
 
 
 def test_sigkill_never_loses_a_committed_edit(tmp_path):
@@ -41,7 +27,7 @@ def test_sigkill_never_loses_a_committed_edit(tmp_path):
     rng = random.Random(1234)
     reported: list[int] = []
     for _ in range(KILLS):
-        reported += run_until_killed(db_path, clip_id, rng.uniform(0.0, 0.25))
+        reported += run_child(db_path, clip_id, rng.uniform(0.0, 0.25))
     assert len(reported) > KILLS, "the children should have committed edits before being killed"
 
     store = Store.open(db_path)

@@ -4,35 +4,24 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 
 from app.project import Project
 from app.store import queries
-from tests.conftest import REPO
+from tests.helpers.crash import run_until_killed
 
 KILLS = 4
 
 
-def run_until_killed(project_dir, settings, delay: float) -> list[int]:
+def run_window(project_dir, settings, delay: float) -> list[int]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    child = subprocess.Popen([sys.executable, "-m", "tests.ui.crash_window_child", str(project_dir), str(settings)],
-                             cwd=REPO, stdout=subprocess.PIPE, text=True, bufsize=1, env=env)
-    assert child.stdout.readline().strip() == "ready"
-    time.sleep(delay)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
-    out = child.stdout.read()
-    return [int(line.split()[1]) for line in out.splitlines() if line.startswith("committed ")]
+    return run_until_killed("tests.ui.crash_window_child", [str(project_dir), str(settings)], delay, env)
 
 
 def test_sigkill_mid_session_loses_no_reported_edit(project_dir, tmp_path):
     rng = random.Random(7)
     reported: list[int] = []
     for _ in range(KILLS):
-        reported += run_until_killed(project_dir, tmp_path / "child.ini", rng.uniform(0.3, 1.0))
+        reported += run_window(project_dir, tmp_path / "child.ini", rng.uniform(0.3, 1.0))
     assert len(reported) > KILLS, "the window should have saved edits before being killed"
 
     with Project.open(project_dir) as project:
