@@ -36,7 +36,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             summary = project_io.import_dives(project, mtlaqa.read(path), annotator, fps=args.fps)
         elif args.format == "sequences":
             summary = project_io.import_sequences(project, sequences.read(path, schema=args.schema),
-                                                  annotator, fps=args.fps)
+                                                  annotator, fps=args.fps, layer=args.layer)
         elif args.format == "labelme":
             poses = []
             folders = sorted({p.parent for p in path.rglob("*.json")}) if path.is_dir() else [path]
@@ -45,10 +45,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                 for pose in labelme.read(folder, schema=args.schema or "mpii16"):
                     image = f"{prefix}/{Path(pose.image).name}" if prefix and prefix != "." else pose.image
                     poses.append(_renamed(pose, image))
-            summary = project_io.import_image_poses(project, poses, annotator, fps=args.fps)
+            summary = project_io.import_image_poses(project, poses, annotator, fps=args.fps, layer=args.layer)
         else:
             reader = {"coco": coco, "mpii": mpii}[args.format]
-            summary = project_io.import_image_poses(project, reader.read(path), annotator, fps=args.fps)
+            summary = project_io.import_image_poses(project, reader.read(path), annotator, fps=args.fps, layer=args.layer)
     if args.json:
         print_json(asdict(summary))
     else:
@@ -242,6 +242,9 @@ def add_parsers(commands) -> None:
     imp.add_argument("--revision", metavar="DIR", help="FineDiving: folder with corrected fine-grained labels")
     imp.add_argument("--fps", type=float, default=25.0,
                      help="frame rate of the new clips until a video is attached (default 25)")
+    imp.add_argument("--layer", default="working",
+                     help="pose layer to write (e.g. annotator:ana for a second annotator, compared with "
+                          "`plumb agreement`); default: the working layer")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(run=cmd_import)
 

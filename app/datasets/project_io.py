@@ -292,26 +292,26 @@ def _clip_for(session, name: str, frames: int, fps: float, sport: str, cache: di
     return row
 
 
-def _write_sequence(session, clip_id: int, seq: PoseSequence, annotator: str) -> int:
+def _write_sequence(session, clip_id: int, seq: PoseSequence, annotator: str, layer: str = WORKING_LAYER) -> int:
     kp = np.asarray(seq.keypoints, dtype=np.float32)
     vis = np.asarray(seq.visibility, dtype=np.uint8)
     box = np.asarray(seq.bbox, dtype=np.float64)
     known = np.isfinite(kp[..., 0]) & np.isfinite(kp[..., 1])
     labelled = np.flatnonzero(known.any(axis=1) | (vis > 0).any(axis=1))
     source = np.where(known, JointSource.MANUAL, JointSource.NONE).astype(np.uint8)
-    rows = pose_rows.rows_by_frame(session, clip_id, WORKING_LAYER)
+    rows = pose_rows.rows_by_frame(session, clip_id, layer)
     fresh = []
     now = utc_now()
     for t in labelled:
         t = int(t)
         bbox = tuple(float(v) for v in box[t]) if np.isfinite(box[t]).all() else None
         if t in rows:
-            pose_rows.upsert(session, rows, clip_id=clip_id, layer=WORKING_LAYER, frame=t, schema=seq.schema,
+            pose_rows.upsert(session, rows, clip_id=clip_id, layer=layer, frame=t, schema=seq.schema,
                              keypoints=kp[t], visibility=vis[t], source=source[t], bbox=bbox)
             rows[t].annotator = annotator
         else:
             x1, y1, x2, y2 = bbox if bbox is not None else (None,) * 4
-            fresh.append({"clip_id": clip_id, "frame": t, "layer": WORKING_LAYER, "schema": seq.schema,
+            fresh.append({"clip_id": clip_id, "frame": t, "layer": layer, "schema": seq.schema,
                           "keypoints": encode_keypoints(kp[t]), "visibility": encode_flags(vis[t]),
                           "source": encode_flags(source[t]), "bbox_x1": x1, "bbox_y1": y1, "bbox_x2": x2,
                           "bbox_y2": y2, "annotator": annotator, "reviewed": False, "updated_at": now})
@@ -333,8 +333,9 @@ def _check_sequence(seq: PoseSequence) -> None:
 
 
 def import_sequences(project, sequences: Sequence[PoseSequence], annotator: str = "import:sequences",
-                     fps: float = DEFAULT_FPS) -> ImportSummary:
-    """Write each sequence's poses to the working layer of the clip named like it (its
+                     fps: float = DEFAULT_FPS, layer: str = WORKING_LAYER) -> ImportSummary:
+    """Write each sequence's poses to `layer` (the working layer unless a second annotator's
+    poses go to their own layer, e.g. "annotator:ana", for agreement) of the clip named like it (its
     source key, else its name), creating a clip without video when none is; labels in
     ``seq.labels`` (split, action, difficulty, score) are applied too. One transaction."""
     sequences = list(sequences)
@@ -348,7 +349,7 @@ def import_sequences(project, sequences: Sequence[PoseSequence], annotator: str 
         for seq in sequences:
             row = _clip_for(tx.session, seq.name, seq.num_frames, fps, sport, cache)
             labels += _apply_labels(tx.session, row, seq.labels, annotator)
-            frames += _write_sequence(tx.session, row.id, seq, annotator)
+            frames += _write_sequence(tx.session, row.id, seq, annotator, layer)
         ids = {row.id for row in cache.values()}
         added = len(ids - before)
         tx.announce(ClipsChanged(frozenset(ids)))
@@ -393,7 +394,7 @@ def image_location(image: str) -> tuple[str, int]:
     return folder, int(match.group(2))
 
 
-def import_image_poses(project, poses: Sequence[ImagePose], annotator: str = "import:images",
+def import_image_poses(project, poses: Sequence[ImagePose], annotator: str = "import:images", layer: str = WORKING_LAYER,
                        fps: float = DEFAULT_FPS) -> ImportSummary:
     """Per-image poses (COCO, MPII, LabelMe) into the working layer; the image name says the
     clip and frame (:func:`image_location`). One person per image. One transaction."""
@@ -420,7 +421,7 @@ def import_image_poses(project, poses: Sequence[ImagePose], annotator: str = "im
                 raise DatasetError(f"image {p.image}: keypoints must be ({joints}, 3), got {np.shape(p.keypoints)}")
             kp[f], vis[f], box[f] = p.keypoints, p.visibility, p.bbox
         sequences.append(PoseSequence(name, schema, kp, vis, box))
-    return import_sequences(project, sequences, annotator=annotator, fps=fps)
+    return import_sequences(project, sequences, annotator=annotator, fps=fps, layer=layer)
 
 
 def export_sequences(project, clip_ids: Iterable[int] | None = None, split: str | None = None,

@@ -105,3 +105,11 @@ def test_coco_export_extracts_the_labelled_frames_and_reimports(tmp_path, capsys
             before, after = queries.pose_track(a, clip.id), queries.pose_track(b, clip_b.id)
     assert clip_b.name == "dive" and after.frames.tolist() == [4, 11, 23]
     np.testing.assert_allclose(after.keypoints[..., :2], before.keypoints[..., :2], atol=0.01)
+
+    # The same file as a second annotator's layer of the original project: full agreement.
+    exported = str(next((tmp_path / "out").glob("*.json")))
+    assert main(["import", str(tmp_path / "p"), "coco", exported, "--layer", "annotator:second"]) == 0
+    capsys.readouterr()
+    assert main(["agreement", str(tmp_path / "p"), "--a", "working", "--b", "annotator:second", "--json"]) == 0
+    agreement = json.loads(capsys.readouterr().out)
+    assert agreement["oks"]["overall"] == pytest.approx(1.0, abs=1e-3)
