@@ -116,10 +116,14 @@ class Project:
         with self.store.reading() as session:
             return queries.clip_counts(session)
 
-    def add_video(self, path: str | os.PathLike[str], *, name: str | None = None) -> ClipRecord:
-        """Probe a video and add it as a clip. Raises MediaError/ProjectError; writes nothing then."""
+    def add_video(self, path: str | os.PathLike[str], *, name: str | None = None,
+                  info: VideoInfo | None = None) -> ClipRecord:
+        """Probe a video (unless `info` is its probe already) and add it as a clip.
+
+        Raises MediaError/ProjectError; writes nothing then.
+        """
         video = Path(path).expanduser().resolve()
-        info = probe(video)
+        info = info if info is not None else probe(video)
         fingerprint = content_fingerprint(video)
         with self.store.transaction() as tx:
             existing = queries.clip_with_fingerprint(tx.session, fingerprint)

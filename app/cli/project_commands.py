@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from dataclasses import asdict
 
 from app.cli.common import EXIT_ERROR, clip_json, print_json, progress_line
@@ -27,15 +28,20 @@ def cmd_add(args: argparse.Namespace) -> int:
     from app.project import Project
 
     with Project.open(args.project) as project:
-        added, problems = project.add_videos(args.videos)
-        for clip in added:
-            if args.no_proxy:
+        added, problems = [], []
+        for path in args.videos:
+            try:
+                info = probe(Path(path).expanduser().resolve())
+                clip = project.add_video(path, info=info)
+            except PlumbError as exc:
+                problems.append(str(exc))
                 continue
-            video = project.video_path(clip)
-            if needs_access_proxy(probe(video)):
+            added.append(clip)
+            if not args.no_proxy and needs_access_proxy(info):
                 target = project.access_proxy_path(clip)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                build_access_proxy(video, target, progress=progress_line(f"seek index for {clip.name}"))
+                build_access_proxy(project.video_path(clip), target,
+                                   progress=progress_line(f"seek index for {clip.name}"))
         if args.json:
             print_json({"added": [clip_json(c) for c in added], "refused": problems})
         else:

@@ -115,3 +115,24 @@ def test_detect_on_a_video_without_people_with_the_real_model(tmp_path, capsys):
     code, _, err = run(capsys, "detect", str(empty), "--out", str(out))
     assert code == 1 and "no person was found" in err
     assert not out.exists()
+
+
+def test_add_builds_the_seek_index_only_for_long_gop_videos(tmp_path, capsys):
+    from app.media.probe import probe
+    from app.media.access_proxy import needs_access_proxy
+    from app.project import Project
+
+    long_gop = videos.write_numbered_video(tmp_path / "long.mp4", frames=400, gop=400, size=(320, 240))
+    short_gop = videos.write_numbered_video(tmp_path / "short.mp4", frames=40, gop=10, size=(320, 240))
+    assert needs_access_proxy(probe(long_gop)) and not needs_access_proxy(probe(short_gop))
+    run(capsys, "new", str(tmp_path / "p"))
+    code, _, _ = run(capsys, "add", str(tmp_path / "p"), str(long_gop), str(short_gop))
+    assert code == 0
+    with Project.open(tmp_path / "p") as project:
+        long_clip, short_clip = project.clips()
+        assert project.access_proxy_path(long_clip).is_file()
+        assert not project.access_proxy_path(short_clip).exists()
+    run(capsys, "new", str(tmp_path / "q"))
+    run(capsys, "add", str(tmp_path / "q"), str(long_gop), "--no-proxy")
+    with Project.open(tmp_path / "q") as project:
+        assert not project.access_proxy_path(project.clips()[0]).exists()
