@@ -193,25 +193,20 @@ class MainWindow(QMainWindow):
 
     # --- project actions -----------------------------------------------------------------
     def new_project(self, folder: str | os.PathLike[str] | None = None) -> bool:
-        folder = folder if folder is not None else dialogs.ask_new_project_folder(self)
-        if folder is None:
-            return False
-        try:
-            project = Project.create(folder)
-        except PlumbError as exc:
-            self.reporter.error("New Project", str(exc))
-            return False
-        self._set_project(project)
-        return True
+        return self._start_project("New Project", folder, dialogs.ask_new_project_folder, Project.create)
 
     def open_project(self, folder: str | os.PathLike[str] | None = None) -> bool:
-        folder = folder if folder is not None else dialogs.ask_project_folder(self)
+        return self._start_project("Open Project", folder, dialogs.ask_project_folder, Project.open)
+
+    def _start_project(self, title: str, folder, ask, make) -> bool:
+        """Ask for a folder when none is given, create or open the project, report a refusal."""
+        folder = folder if folder is not None else ask(self)
         if folder is None:
             return False
         try:
-            project = Project.open(folder)
+            project = make(folder)
         except PlumbError as exc:
-            self.reporter.error("Open Project", str(exc))
+            self.reporter.error(title, str(exc))
             return False
         self._set_project(project)
         return True
