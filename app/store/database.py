@@ -40,37 +40,59 @@ def known_revisions() -> set[str]:
     return {rev.revision for rev in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
 
 
-def _set_pragmas(dbapi_connection, _record) -> None:
-    # pysqlite's own transaction handling skips DDL and defers BEGIN; SQLAlchemy's documented
-    # recipe hands transactions back to SQLAlchemy so migrations are atomic too.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+def _pragmas(foreign_keys: bool):
+    def set_pragmas(dbapi_connection, _record) -> None:
+        # pysqlite's own transaction handling skips DDL and defers BEGIN; SQLAlchemy's documented
+        # recipe hands transactions back to SQLAlchemy so migrations are atomic too.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        _common_pragmas(cursor)
+        cursor.close()
+    return set_pragmas
+
+
+def _common_pragmas(cursor) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
 
 
-def make_engine(db_path: Path, *, for_writing: bool = True) -> Engine:
+def make_engine(db_path: Path, *, for_writing: bool = True, foreign_keys: bool = True) -> Engine:
     """An engine whose transactions are real SQLite transactions.
 
     Writers begin IMMEDIATE: taking the write lock up front makes a second process wait
     for the busy timeout instead of failing when a read lock cannot be upgraded.
     """
     engine = create_engine(f"sqlite:///{db_path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "connect", _pragmas(foreign_keys))
     begin = "BEGIN IMMEDIATE" if for_writing else "BEGIN"
     event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(begin))
     return engine
 
 
+def _migrate(db_path: Path, revision: str) -> None:
+    """Upgrade in one transaction with foreign keys off, checking them before the commit.
+
+    SQLite migrations rebuild tables (batch mode: copy, drop, rename); with foreign keys on,
+    dropping the old `clip` table would cascade-delete every pose, label and stage row.
+    """
+    engine = make_engine(db_path, foreign_keys=False)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), revision)
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise ProjectError(f"{db_path}: the migration left {len(broken)} rows pointing nowhere; "
+                                   "nothing was changed.")
+    finally:
+        engine.dispose()
+
+
 def create_database(db_path: Path, revision: str = "head") -> Engine:
     """A new, empty project database at the newest schema (or an older one, for tests)."""
-    engine = make_engine(db_path)
-    with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), revision)
-    return engine
+    _migrate(db_path, revision)
+    return make_engine(db_path)
 
 
 def stored_revision(db_path: Path) -> str | None:
@@ -133,8 +155,7 @@ def open_database(db_path: Path) -> tuple[Engine, Path | None]:
     engine = make_engine(db_path)
     if revision != head:
         try:
-            with engine.begin() as connection:
-                command.upgrade(_alembic_config(connection), "head")
+            _migrate(db_path, "head")
         except Exception as exc:
             engine.dispose()
             raise ProjectError(

@@ -149,3 +149,37 @@ def test_migration_0002_to_head_adds_reviewed_flag(tmp_path):
     columns = {c["name"] for c in inspect(store._write_engine).get_columns("pose_frame")}
     assert "reviewed" in columns
     store.close()
+
+
+def test_migrating_to_head_keeps_every_pose_and_label_row(tmp_path):
+    """Batch migrations rebuild `clip`; with foreign keys on, that would cascade-delete poses."""
+    path = tmp_path / "project.sqlite"
+    engine = create_database(path, revision="0001")
+    blob16x3 = np.zeros((16, 3), np.float32).tobytes()
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO clip (id, name, path, fingerprint, size_bytes, frame_count, fps, width, height, codec,"
+            " is_vfr, sport, added_at) VALUES (1, 'dive', 'v.mp4', 'fp', 1, 96, 25, 64, 48, 'h264', 0, 'diving',"
+            " '2025-01-01 00:00:00')"))
+        for frame in range(5):
+            connection.execute(text(
+                "INSERT INTO pose_frame (clip_id, frame, layer, schema, keypoints, visibility, source, updated_at)"
+                " VALUES (1, :f, 'working', 'mpii16', :kp, :flags, :flags, '2025-01-01 00:00:00')"),
+                {"f": frame, "kp": blob16x3, "flags": bytes(16)})
+        connection.execute(text(
+            "INSERT INTO stage_label (clip_id, source, stage_names, transitions, updated_at) VALUES"
+            " (1, 'expert', '[\"a\", \"b\"]', '[40]', '2025-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO clip_label (clip_id, annotator, overall_score, updated_at) VALUES"
+            " (1, 'ana', 80.5, '2025-01-01 00:00:00')"))
+    engine.dispose()
+
+    store = Store.open(path)
+    assert current_revision(store._write_engine) == head_revision()
+    with store.reading() as session:
+        assert queries.pose_track(session, 1).frames.tolist() == [0, 1, 2, 3, 4]
+        assert queries.stage_boundaries(session, 1).transitions == (40,)
+        assert queries.clip_labels(session, 1)[0].overall_score == 80.5
+    with store._write_engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1, "normal use keeps foreign keys on"
+    store.close()
