@@ -10,7 +10,7 @@
   strings). An empty cell means "no value" and is left out of ``labels``.
 
 The schema is the ``schema`` column, else the ``schema`` argument, else inferred from J
-(16 mpii16, 17 coco17, 33 mp33). A name may hold ``/`` (a sub-folder), never ``..``.
+(16 mpii16, 17 coco17, 18 openpose18, 33 mp33). A name may hold ``/`` (a sub-folder), never ``..``.
 """
 
 from __future__ import annotations

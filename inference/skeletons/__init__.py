@@ -1,8 +1,8 @@
-"""Joint schemas (MPII-16, COCO-17, MediaPipe-33) and conversion between them.
+"""Joint schemas (MPII-16, COCO-17, MediaPipe-33, OpenPose-18) and conversion between them.
 
 numpy only: no Qt, no database, nothing from ``app``.
 
-* :mod:`~inference.skeletons.definitions`: the :class:`Skeleton` dataclass, the three
+* :mod:`~inference.skeletons.definitions`: the :class:`Skeleton` dataclass, the four
   schemas, hierarchy levels ``H0``/``H1``/``H2`` and :func:`get_skeleton`.
 * :mod:`~inference.skeletons.conversion`: :func:`convert` and the table of which joints
   are copied, derived or unavailable for each pair of schemas.
@@ -21,6 +21,7 @@ from inference.skeletons.definitions import (
     LEVELS,
     MEDIAPIPE33,
     MPII16,
+    OPENPOSE18,
     SKELETON_NAMES,
     Skeleton,
     get_skeleton,
@@ -35,6 +36,7 @@ __all__ = [
     "LEVELS",
     "MEDIAPIPE33",
     "MPII16",
+    "OPENPOSE18",
     "SKELETON_NAMES",
     "ConvertedPose",
     "Skeleton",

@@ -1,24 +1,38 @@
-"""Converting keypoints between MPII-16, COCO-17 and MediaPipe-33.
+"""Converting keypoints between MPII-16, COCO-17, MediaPipe-33 and OpenPose-18.
 
 A destination joint is a **direct copy** when the source has the same anatomical joint
 (``r_knee`` in MPII is ``right_knee`` in COCO and MediaPipe). Every other destination
 joint is **approximated**: derived from source joints by the rules below, or, when no
 rule applies, **unavailable** and filled with ``(NaN, NaN, 0)``.
 
-Derived joints (``T`` = shoulder midpoint, ``H`` = head reference, see below):
+Derived joints (``T`` = thorax reference, ``H`` = head reference, see below;
+``MP`` = MediaPipe, ``OP`` = OpenPose):
 
 ================  ======================  =============================================
 destination       from                    rule
 ================  ======================  =============================================
-MPII pelvis       COCO, MediaPipe         (left_hip + right_hip) / 2
+MPII pelvis       COCO, MP, OpenPose      (left_hip + right_hip) / 2
 MPII thorax       COCO, MediaPipe         T = (left_shoulder + right_shoulder) / 2
-MPII upper_neck   COCO, MediaPipe         T + 0.5 * (H - T)
-MPII head_top     COCO, MediaPipe         T + 1.7 * (H - T)
-COCO/MP nose      MPII                    upper_neck + 5/12 * (head_top - upper_neck)
-COCO/MP eyes,     MPII                    unavailable: MPII has no face points
+MPII thorax       OpenPose                T = neck; where the neck is missing, the
+                                          shoulder midpoint as from COCO
+MPII upper_neck   COCO, MP, OpenPose      T + 0.5 * (H - T)
+MPII head_top     COCO, MP, OpenPose      T + 1.7 * (H - T)
+OpenPose neck     MPII                    thorax
+OpenPose neck     COCO, MediaPipe         (left_shoulder + right_shoulder) / 2
+COCO/MP/OP nose   MPII                    upper_neck + 5/12 * (head_top - upper_neck)
+COCO/MP/OP eyes,  MPII                    unavailable: MPII has no face points
 ears, MP mouth
-MP hands, feet    MPII, COCO              unavailable: neither schema has them
+MP mouth          COCO, OpenPose          unavailable: neither schema has it
+MP hands, feet    MPII, COCO, OpenPose    unavailable: none of them has these
 ================  ======================  =============================================
+
+OpenPose's neck and MPII's thorax are used for one another. OpenPose trained its neck on
+the midpoint of the COCO shoulders, the same point the COCO -> MPII rule takes as the
+thorax, so a detected neck is that rule's answer; using it directly also keeps a thorax
+on frames where one shoulder was not found. Both are still marked ``approximated``: the
+MPII annotators clicked the thorax by eye, not as a computed midpoint. All OpenPose
+joints other than the neck have a COCO twin and are direct copies to and from COCO and
+MediaPipe.
 
 Head reference ``H``: the midpoint of the ears; if one ear is missing, the other ear (in
 profile, where one ear is hidden, both ears project to nearly the same image point); if
@@ -79,7 +93,7 @@ class ConvertedPose:
 def canonical_name(joint_name: str) -> str:
     """Schema-independent name of a joint: MPII's ``r_knee`` becomes ``right_knee``.
 
-    COCO and MediaPipe already use the long form, so their names are unchanged.
+    COCO, MediaPipe and OpenPose already use the long form, so their names are unchanged.
     """
     if joint_name.startswith("r_"):
         return "right_" + joint_name[2:]
@@ -140,12 +154,10 @@ def convert(keypoints: np.ndarray, src: Skeleton | str, dst: Skeleton | str) -> 
 def _derive(name: str, source: dict[str, np.ndarray]) -> np.ndarray | None:
     if name == "pelvis":
         return _midpoint(source, "left_hip", "right_hip")
-    if name == "thorax":
-        return _midpoint(source, "left_shoulder", "right_shoulder")
+    if name in ("thorax", "neck"):
+        return _thorax(source)
     if name in ("upper_neck", "head_top"):
-        thorax = source.get("thorax")
-        if thorax is None:
-            thorax = _midpoint(source, "left_shoulder", "right_shoulder")
+        thorax = _thorax(source)
         head = _head_reference(source)
         if thorax is None or head is None:
             return None
@@ -173,6 +185,17 @@ def _midpoint(source: dict[str, np.ndarray], a: str, b: str) -> np.ndarray | Non
     if a not in source or b not in source:
         return None
     return _along(source[a], source[b], 0.5)
+
+
+def _thorax(source: dict[str, np.ndarray]) -> np.ndarray | None:
+    """MPII thorax; else OpenPose neck, per frame falling back to the shoulder midpoint."""
+    if "thorax" in source:
+        return source["thorax"]
+    shoulders = _midpoint(source, "left_shoulder", "right_shoulder")
+    neck = source.get("neck")
+    if neck is None or shoulders is None:
+        return shoulders if neck is None else neck
+    return np.where(_present(neck)[..., None], neck, shoulders)
 
 
 def _head_reference(source: dict[str, np.ndarray]) -> np.ndarray | None:

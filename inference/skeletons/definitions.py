@@ -1,4 +1,4 @@
-"""Joint schemas: MPII-16, COCO-17 and MediaPipe Pose 33.
+"""Joint schemas: MPII-16, COCO-17, MediaPipe Pose 33 and OpenPose COCO-18.
 
 A :class:`Skeleton` is plain, immutable data: joint names in the order the model or
 dataset emits them, bones for drawing, left/right pairs for flipping, and the hierarchy
@@ -39,7 +39,7 @@ class Skeleton:
     """An immutable joint schema.
 
     Attributes:
-        name: ``"mpii16"``, ``"coco17"`` or ``"mp33"``.
+        name: ``"mpii16"``, ``"coco17"``, ``"mp33"`` or ``"openpose18"``.
         joint_names: ``(J,)`` names in the schema's own order.
         bones: ``(B,)`` ``(i, j)`` joint-index pairs, for drawing and bone lengths.
         left_right: ``(P,)`` ``(left_index, right_index)`` pairs of mirror-image joints.
@@ -222,11 +222,49 @@ MEDIAPIPE33 = Skeleton(
 )
 """MediaPipe Pose, 33 landmarks: official order and POSE_CONNECTIONS."""
 
+# OpenPose's COCO body model (BODY_18 / "COCO" pose model), in its output order. Names
+# follow COCO17 so that the shared joints convert as direct copies. The neck is not a COCO
+# annotation: OpenPose trained it on the midpoint of the two shoulders, so it sits with the
+# shoulders in the torso level. Face points are H2 for the same reason as COCO's.
+OPENPOSE18 = Skeleton(
+    name="openpose18",
+    joint_names=(
+        "nose", "neck",                                                       # 0-1
+        "right_shoulder", "right_elbow", "right_wrist",                       # 2-4
+        "left_shoulder", "left_elbow", "left_wrist",                          # 5-7
+        "right_hip", "right_knee", "right_ankle",                             # 8-10
+        "left_hip", "left_knee", "left_ankle",                                # 11-13
+        "right_eye", "left_eye", "right_ear", "left_ear",                     # 14-17
+    ),
+    # OpenPose's drawing pairs for this model: everything hangs from the neck. The two
+    # ear-shoulder links in its part-affinity list are training aids, not drawn bones.
+    bones=(
+        (1, 2), (2, 3), (3, 4), (1, 5), (5, 6), (6, 7),
+        (1, 8), (8, 9), (9, 10), (1, 11), (11, 12), (12, 13),
+        (1, 0), (0, 14), (14, 16), (0, 15), (15, 17),
+    ),
+    left_right=((5, 2), (6, 3), (7, 4), (11, 8), (12, 9), (13, 10), (15, 14), (17, 16)),
+    levels=(
+        H2, H0,
+        H0, H1, H2,
+        H0, H1, H2,
+        H0, H1, H2,
+        H0, H1, H2,
+        H2, H2, H2, H2,
+    ),
+)
+"""OpenPose COCO-18: the 17 COCO joints in OpenPose's order plus ``neck`` at index 1.
+
+OpenPose writes a joint it did not find as ``x = y = confidence = 0``; readers turn
+that into NaN coordinates (see ``app.datasets.sequences``).
+"""
+
 # Explicit dispatch table; adding a schema means adding it here, nowhere else.
 _SKELETONS: dict[str, Skeleton] = {
     MPII16.name: MPII16,
     COCO17.name: COCO17,
     MEDIAPIPE33.name: MEDIAPIPE33,
+    OPENPOSE18.name: OPENPOSE18,
 }
 SKELETON_NAMES: tuple[str, ...] = tuple(_SKELETONS)
 

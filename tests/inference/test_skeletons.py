@@ -18,6 +18,7 @@ from inference.skeletons import (
     LEVELS,
     MEDIAPIPE33,
     MPII16,
+    OPENPOSE18,
     SKELETON_NAMES,
     Skeleton,
     bone_lengths,
@@ -31,7 +32,7 @@ from inference.skeletons.conversion import (
     UPPER_NECK_FRACTION,
 )
 
-ALL = [MPII16, COCO17, MEDIAPIPE33]
+ALL = [MPII16, COCO17, MEDIAPIPE33, OPENPOSE18]
 ALL_PAIRS = list(itertools.product(ALL, ALL))
 ids = [s.name for s in ALL]
 pair_ids = [f"{a.name}->{b.name}" for a, b in ALL_PAIRS]
@@ -461,3 +462,126 @@ def test_bone_lengths_known_values_and_nan() -> None:
     assert np.isnan(lengths[1, ankle_knee]) and lengths[1, knee_hip] == 5
     # x, y only is accepted too.
     np.testing.assert_array_equal(bone_lengths(mpii[0, :, :2], MPII16), lengths[0])
+
+
+# --- OpenPose COCO-18 ----------------------------------------------------------------------
+
+
+def openpose_upright() -> np.ndarray:
+    """:func:`coco_upright` in OpenPose order, with a neck a little off the shoulder midpoint."""
+    coco = coco_upright()
+    return np.stack([coco[COCO17.index(n)] if n != "neck" else (101, 85, 0.65)
+                     for n in OPENPOSE18.joint_names])
+
+
+def test_openpose_order_levels_and_registration() -> None:
+    assert OPENPOSE18.joint_names == (
+        "nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
+        "left_elbow", "left_wrist", "right_hip", "right_knee", "right_ankle", "left_hip",
+        "left_knee", "left_ankle", "right_eye", "left_eye", "right_ear", "left_ear",
+    )  # fmt: skip
+    assert "openpose18" in SKELETON_NAMES and get_skeleton("openpose18") is OPENPOSE18
+    assert OPENPOSE18.levels[OPENPOSE18.index("neck")] == H0
+    assert set(OPENPOSE18.joints_at_level(H0)) == {
+        OPENPOSE18.index(n) for n in ("neck", "left_shoulder", "right_shoulder", "left_hip", "right_hip")
+    }
+    assert {OPENPOSE18.joint_names[i] for i in OPENPOSE18.joints_at_level(H2)} >= {
+        "nose", "left_eye", "right_eye", "left_ear", "right_ear"}
+    assert OPENPOSE18.oks_sigmas is None
+
+
+def test_openpose_bones_form_a_tree_rooted_at_the_neck() -> None:
+    assert len(OPENPOSE18.bones) == OPENPOSE18.num_joints - 1
+    neck = OPENPOSE18.index("neck")
+    reached, frontier = {neck}, [neck]
+    while frontier:
+        k = frontier.pop()
+        for i, j in OPENPOSE18.bones:
+            for a, b in ((i, j), (j, i)):
+                if a == k and b not in reached:
+                    reached.add(b)
+                    frontier.append(b)
+    assert reached == set(range(OPENPOSE18.num_joints))
+
+
+def test_openpose_to_coco_copies_all_but_the_neck() -> None:
+    op = openpose_upright()
+    result = convert(op, OPENPOSE18, COCO17)
+    assert not result.approximated.any()
+    np.testing.assert_array_equal(result.keypoints, coco_upright())
+
+
+def test_coco_to_openpose_neck_is_shoulder_midpoint() -> None:
+    result = convert(coco_upright(), COCO17, OPENPOSE18)
+    neck = OPENPOSE18.index("neck")
+    np.testing.assert_allclose(result.keypoints[neck], (100, 86, 0.5))
+    assert result.approximated.tolist() == [n == "neck" for n in OPENPOSE18.joint_names]
+    assert not result.unavailable.any()
+
+
+def test_openpose_to_mpii_uses_the_neck_as_thorax() -> None:
+    op = np.stack([openpose_upright()] * 2)
+    op[1, OPENPOSE18.index("neck")] = (np.nan, np.nan, 0.0)
+    result = convert(op, OPENPOSE18, MPII16)
+    mpii = result.keypoints
+    np.testing.assert_allclose(at(mpii, MPII16, "thorax")[0], (101, 85, 0.65))
+    np.testing.assert_allclose(at(mpii, MPII16, "thorax")[1], (100, 86, 0.5))  # shoulder midpoint
+    # The neck axis runs from T through the ear midpoint (104, 50).
+    np.testing.assert_allclose(at(mpii, MPII16, "upper_neck")[0], (102.5, 67.5, 0.6))
+    np.testing.assert_allclose(at(mpii, MPII16, "upper_neck")[1], (102, 68, 0.5))
+    np.testing.assert_allclose(at(mpii, MPII16, "pelvis")[0], (100, 170, 0.4))
+    np.testing.assert_array_equal(at(mpii, MPII16, "l_knee"), op[:, OPENPOSE18.index("left_knee")])
+    derived = {"pelvis", "thorax", "upper_neck", "head_top"}
+    assert result.approximated.tolist() == [n in derived for n in MPII16.joint_names]
+    assert not result.unavailable.any()
+
+
+def test_mpii_to_openpose_neck_is_thorax_and_face_is_unavailable() -> None:
+    mpii = pose(MPII16, thorax=(100, 90, 0.7), upper_neck=(100, 70, 0.8), head_top=(100, 10, 0.6),
+                r_ankle=(90, 300, 0.4))  # fmt: skip
+    result = convert(mpii, MPII16, OPENPOSE18)
+    op = result.keypoints
+    np.testing.assert_array_equal(at(op, OPENPOSE18, "neck"), (100, 90, 0.7))
+    np.testing.assert_allclose(at(op, OPENPOSE18, "nose"), (100, 70 - 60 * 5 / 12, 0.6))
+    np.testing.assert_array_equal(at(op, OPENPOSE18, "right_ankle"), (90, 300, 0.4))
+    face = {"left_eye", "right_eye", "left_ear", "right_ear"}
+    assert result.unavailable.tolist() == [n in face for n in OPENPOSE18.joint_names]
+    assert result.approximated.tolist() == [n in face | {"nose", "neck"} for n in OPENPOSE18.joint_names]
+    assert np.isnan(op[result.unavailable, :2]).all() and (op[result.unavailable, 2] == 0).all()
+
+
+def test_openpose_mediapipe_share_seventeen_joints() -> None:
+    op = openpose_upright()
+    there = convert(op, OPENPOSE18, MEDIAPIPE33)
+    assert (~there.approximated).sum() == 17 and there.unavailable.sum() == 16
+    back = convert(there.keypoints, MEDIAPIPE33, OPENPOSE18)
+    neck = OPENPOSE18.index("neck")
+    others = [j for j in range(18) if j != neck]
+    np.testing.assert_array_equal(back.keypoints[others], op[others])
+    np.testing.assert_allclose(back.keypoints[neck], (100, 86, 0.5))
+
+
+@settings(max_examples=50, deadline=None)
+@given(random_poses(COCO17, frames=2))
+def test_coco_openpose_coco_is_identity(coco: np.ndarray) -> None:
+    back = convert(convert(coco, COCO17, OPENPOSE18).keypoints, OPENPOSE18, COCO17)
+    np.testing.assert_array_equal(back.keypoints, coco)
+
+
+@settings(max_examples=50, deadline=None)
+@given(random_poses(OPENPOSE18, frames=2))
+def test_openpose_without_neck_to_mpii_equals_going_through_coco(op: np.ndarray) -> None:
+    op[:, OPENPOSE18.index("neck")] = (np.nan, np.nan, 0.0)
+    direct = convert(op, OPENPOSE18, MPII16)
+    via_coco = convert(convert(op, OPENPOSE18, COCO17).keypoints, COCO17, MPII16)
+    np.testing.assert_array_equal(direct.keypoints, via_coco.keypoints)
+    np.testing.assert_array_equal(direct.approximated, via_coco.approximated)
+
+
+@settings(max_examples=25, deadline=None)
+@given(random_poses(OPENPOSE18, frames=2))
+def test_openpose_conversion_commutes_with_mirror(op: np.ndarray) -> None:
+    for dst in (MPII16, COCO17):
+        a = convert(mirror(op, OPENPOSE18, 1000.0), OPENPOSE18, dst).keypoints
+        b = mirror(convert(op, OPENPOSE18, dst).keypoints, dst, 1000.0)
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-6)

@@ -66,7 +66,7 @@ def test_labelme_round_trip_generated(tmp_path_factory, poses):
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.integers(1, 6), st.sampled_from([16, 17, 33]), st.sampled_from(["npz", "npy"]),
+@given(st.integers(1, 6), st.sampled_from([16, 17, 18, 33]), st.sampled_from(["npz", "npy"]),
        st.one_of(st.none(), st.floats(0, 120)), st.lists(st.integers(0, 99), max_size=3))
 def test_sequences_round_trip_generated(tmp_path_factory, t, j, fmt, score, transitions):
     rng = np.random.default_rng(t * j)
@@ -78,7 +78,7 @@ def test_sequences_round_trip_generated(tmp_path_factory, t, j, fmt, score, tran
         labels["score"] = score
     if not transitions:
         del labels["transitions"]
-    seq = PoseSequence(name="clip/a b", schema={16: "mpii16", 17: "coco17", 33: "mp33"}[j],
+    seq = PoseSequence(name="clip/a b", schema={16: "mpii16", 17: "coco17", 18: "openpose18", 33: "mp33"}[j],
                        keypoints=kp, visibility=vis, bbox=np.full((t, 4), np.nan, np.float32),
                        labels=labels)
     folder = tmp_path_factory.mktemp("seq")
@@ -176,8 +176,8 @@ def test_sequences_malformed(tmp_path):
     np.save(tmp_path / "a.npy", np.zeros((4, 16)))
     with pytest.raises(DatasetError, match=r"a.npy: keypoints must be numbers of shape \(T, J, 2\|3\)"):
         sequences.read(tmp_path)
-    np.save(tmp_path / "a.npy", np.zeros((4, 18, 2)))
-    with pytest.raises(DatasetError, match="18 joints is no known skeleton"):
+    np.save(tmp_path / "a.npy", np.zeros((4, 19, 2)))
+    with pytest.raises(DatasetError, match="19 joints is no known skeleton"):
         sequences.read(tmp_path)
     (tmp_path / "labels.csv").write_text("name,score\nb,1.0\n")
     with pytest.raises(DatasetError, match="'b' has no b.npy or b.npz"):
