@@ -5,6 +5,9 @@
 * ``NAME.npz``: ``keypoints`` ``(T, J, 2|3)`` and optionally ``visibility`` ``(T, J)``,
   ``bbox`` ``(T, 4)`` (x1, y1, x2, y2) and ``frame_images`` ``(T,)`` strings ('' = none).
   Lossless for :class:`PoseSequence`; the default when writing.
+* With 3 channels (either file), a joint whose x, y and confidence are all exactly 0 is
+  missing: NaN x, y, confidence 0, visibility 0. That is how OpenPose writes a joint it did
+  not find; a real detection at pixel (0, 0) with confidence 0 carries no information anyway.
 * ``labels.csv``: columns ``name,score`` and optionally ``split``, ``action``,
   ``difficulty``, ``transitions`` (``"f1;f2"``), ``schema``, and any others (kept as
   strings). An empty cell means "no value" and is left out of ``labels``.
@@ -122,6 +125,8 @@ def _sequence(root: Path, labels_path: Path, row: dict[str, str], schema: str | 
         raise DatasetError(f"{path}: {exc}") from None
     keypoints = np.zeros((t, j, 3), np.float32)
     keypoints[..., : kp.shape[2]] = kp
+    all_zero = (kp == 0).all(axis=-1) if kp.shape[2] == 3 else np.zeros((t, j), bool)
+    keypoints[all_zero] = (np.nan, np.nan, 0.0)
     finite = np.isfinite(keypoints[..., :2]).all(axis=-1)
     if kp.shape[2] == 2:
         keypoints[..., 2] = finite
@@ -131,6 +136,7 @@ def _sequence(root: Path, labels_path: Path, row: dict[str, str], schema: str | 
     if visibility.shape != (t, j) or bbox.shape != (t, 4):
         raise DatasetError(f"{path}: visibility must be ({t}, {j}) and bbox ({t}, 4), "
                            f"got {visibility.shape} and {bbox.shape}")
+    visibility[all_zero] = 0
     images = tuple(str(s) or None for s in extra["frame_images"]) if "frame_images" in extra else ()
     if images and len(images) != t:
         raise DatasetError(f"{path}: frame_images has {len(images)} names for {t} frames")

@@ -217,3 +217,49 @@ def test_real_mtlaqa():
     assert first.attributes["position_name"] == "tuck" and first.attributes["ss_no"] == 7
     unlv = mtlaqa.read(shared_data("MTL-AQA", "Ready_2_Use", "UNLV_Dive_split_4"))
     assert len(unlv) == 372 and all(d.action is None for d in unlv)
+
+
+@pytest.mark.parametrize("fmt", ["npy", "npz"])
+def test_sequences_all_zero_joint_is_missing(tmp_path, fmt):
+    kp = np.random.default_rng(3).uniform(1, 500, (3, 18, 3)).astype(np.float32)
+    kp[0, 6] = 0.0  # OpenPose's "not found"
+    kp[1, 7, :2] = 0.0  # at the origin with a confidence: a real point
+    kp[2, 4, 2] = 0.0  # a point with zero confidence keeps its place
+    if fmt == "npy":
+        np.save(tmp_path / "a.npy", kp)
+    else:
+        np.savez(tmp_path / "a.npz", keypoints=kp, visibility=np.full((3, 18), 2, np.uint8))
+    (tmp_path / "labels.csv").write_text("name,score\na,1.0\n")
+    (seq,) = sequences.read(tmp_path)
+    assert seq.schema == "openpose18"
+    assert np.isnan(seq.keypoints[0, 6, :2]).all() and seq.keypoints[0, 6, 2] == 0
+    assert seq.visibility[0, 6] == 0
+    others = np.ones((3, 18), bool)
+    others[0, 6] = False
+    np.testing.assert_array_equal(seq.keypoints[others], kp[others])
+    assert (seq.visibility[others] == 2).all()
+
+
+def test_sequences_two_channel_zeros_are_points(tmp_path):
+    kp = np.ones((2, 16, 2), np.float32)
+    kp[0, 3] = 0.0
+    np.save(tmp_path / "a.npy", kp)
+    (tmp_path / "labels.csv").write_text("name,score\na,1.0\n")
+    (seq,) = sequences.read(tmp_path)
+    np.testing.assert_array_equal(seq.keypoints[0, 3], (0.0, 0.0, 1.0))
+    assert seq.visibility[0, 3] == 2
+
+
+def test_real_openpose_sequence_zeros_become_nan(tmp_path):
+    src = shared_data("pose-trainer", "poses_compressed", "bicep", "bicep_bad_1.npy")
+    raw = np.load(src)
+    assert raw.ndim == 3 and raw.shape[1:] == (18, 3)
+    zero = (raw == 0).all(axis=-1)
+    assert zero.any()
+    np.save(tmp_path / "bicep_bad_1.npy", raw)
+    (tmp_path / "labels.csv").write_text("name,score,action\nbicep_bad_1,0,bicep\n")
+    (seq,) = sequences.read(tmp_path, schema="openpose18")
+    assert seq.schema == "openpose18" and seq.keypoints.shape == raw.shape
+    assert np.isnan(seq.keypoints[zero, :2]).all() and (seq.keypoints[zero, 2] == 0).all()
+    assert (seq.visibility[zero] == 0).all() and (seq.visibility[~zero] == 2).all()
+    np.testing.assert_allclose(seq.keypoints[~zero], raw[~zero], rtol=1e-6)
