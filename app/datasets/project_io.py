@@ -148,6 +148,7 @@ def import_dives(project, dives: Sequence[DiveLabel], annotator: str = "import",
                 updated += 1
             row.event = dive.event or row.event
             row.dive_number = _dive_number(dive.action) or row.dive_number
+            row.action = row.dive_number or dive.action or row.action
             row.difficulty = dive.difficulty if dive.difficulty is not None else row.difficulty
             row.split = dive.split or row.split
             rows.append(row)
@@ -342,18 +343,42 @@ def import_sequences(project, sequences: Sequence[PoseSequence], annotator: str 
     for seq in sequences:
         _check_sequence(seq)
     sport = project.setting("sport") or "diving"
-    frames = added = labels = 0
+    template = load_sport(sport).stage_names
+    frames = added = labels = stages = 0
     with project.store.transaction() as tx:
         cache: dict[str, Clip] = {}
         before = {c for c in tx.session.scalars(select(Clip.id))}
         for seq in sequences:
             row = _clip_for(tx.session, seq.name, seq.num_frames, fps, sport, cache)
             labels += _apply_labels(tx.session, row, seq.labels, annotator)
+            stages += _apply_transitions(tx.session, row, seq, template, annotator)
             frames += _write_sequence(tx.session, row.id, seq, annotator, layer)
         ids = {row.id for row in cache.values()}
         added = len(ids - before)
         tx.announce(ClipsChanged(frozenset(ids)))
-    return ImportSummary(annotator, added, len(ids) - added, 0, labels, frames)
+    return ImportSummary(annotator, added, len(ids) - added, stages, labels, frames)
+
+
+def _apply_transitions(session, row: Clip, seq: PoseSequence, template: Sequence[str], annotator: str) -> int:
+    """The expert stages of a sequence whose labels give ``transitions`` (first frame of each
+    next stage), named by the sport's stages when the count fits."""
+    transitions = [int(t) for t in seq.labels.get("transitions") or ()]
+    if not transitions:
+        return 0
+    if any(b <= a for a, b in zip(transitions, transitions[1:])) or transitions[0] <= 0 \
+            or transitions[-1] >= seq.num_frames:
+        raise DatasetError(f"clip {seq.name}: transitions {';'.join(map(str, transitions))} must increase "
+                           f"and lie inside the clip's {seq.num_frames} frames; nothing was imported")
+    names = list(template) if len(transitions) == len(template) - 1 else \
+        [f"step {k + 1}" for k in range(len(transitions) + 1)]
+    stage = session.scalars(select(StageLabel).where(StageLabel.clip_id == row.id,
+                                                     StageLabel.source == EXPERT)).first()
+    if stage is None:
+        stage = StageLabel(clip_id=row.id, source=EXPERT)
+        session.add(stage)
+    stage.stage_names, stage.transitions = names, transitions
+    stage.annotator, stage.updated_at = annotator, utc_now()
+    return 1
 
 
 def _apply_labels(session, row: Clip, labels: dict[str, Any], annotator: str) -> int:
@@ -361,6 +386,7 @@ def _apply_labels(session, row: Clip, labels: dict[str, Any], annotator: str) ->
         row.split = str(labels["split"])
     if labels.get("action"):
         row.dive_number = _dive_number(str(labels["action"])) or row.dive_number
+        row.action = _dive_number(str(labels["action"])) or str(labels["action"])
     if labels.get("difficulty") is not None:
         row.difficulty = float(labels["difficulty"])
     if labels.get("score") is None:
@@ -460,7 +486,8 @@ def export_sequences(project, clip_ids: Iterable[int] | None = None, split: str 
         box[frames] = np.array([[r.bbox_x1, r.bbox_y1, r.bbox_x2, r.bbox_y2] for r in rows], dtype=np.float64)
         name = clip.source_key or clip.name
         dive = dives.get(name)
-        labels: dict[str, Any] = {"split": clip.split, "action": clip.dive_number, "difficulty": clip.difficulty}
+        labels: dict[str, Any] = {"split": clip.split, "action": clip.action or clip.dive_number,
+                                  "difficulty": clip.difficulty}
         if dive is not None:
             labels["score"] = dive.score
             if dive.stage_transitions:

@@ -121,9 +121,12 @@ def set_clip_labels(clip_id: int, annotator: str, **fields: Any) -> Edit:
 
 
 def set_clip_fields(clip_id: int, **fields: Any) -> Edit:
-    """Descriptive clip fields: name, sport, athlete, event, dive_number, difficulty, split.
+    """Descriptive clip fields: name, sport, athlete, event, dive_number, action, difficulty,
+    split.
 
-    A dive number is stored in its canonical upper-case form (407c -> 407C) when it parses.
+    A dive number is stored in its canonical upper-case form (407c -> 407C) when it parses,
+    and becomes the clip's action too unless an action is given: the dive number is what
+    groups dives for comparison.
     """
     dive = fields.get("dive_number")
     if isinstance(dive, str):
@@ -131,5 +134,7 @@ def set_clip_fields(clip_id: int, **fields: Any) -> Edit:
             fields["dive_number"] = parse_dive_number(dive).code
         except ValueError:
             pass  # refused with its reason when the edit is checked
+    if "dive_number" in fields and "action" not in fields:
+        fields["action"] = fields["dive_number"]
     target = ClipFieldsTarget(clip_id, tuple(sorted(fields)))
     return Edit(f"Set clip {', '.join(sorted(fields))}", ((target, dict(fields)),))

@@ -386,7 +386,7 @@ class ClipLabelTarget(Target):
         return [LabelsChanged(self.clip_id)]
 
 
-CLIP_FIELDS = ("name", "sport", "athlete", "event", "dive_number", "difficulty", "split")
+CLIP_FIELDS = ("name", "sport", "athlete", "event", "dive_number", "action", "difficulty", "split")
 
 
 @dataclass(frozen=True)

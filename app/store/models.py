@@ -58,6 +58,8 @@ class Clip(Base):
     athlete: Mapped[str | None] = mapped_column(String(255))
     event: Mapped[str | None] = mapped_column(String(255))
     dive_number: Mapped[str | None] = mapped_column(String(8))
+    # The action as named by its source, in any sport (a dive number, "bicep curl", ...).
+    action: Mapped[str | None] = mapped_column(String(80))
     difficulty: Mapped[float | None] = mapped_column(Float)
     split: Mapped[str | None] = mapped_column(String(8))
     # The dive's key in the dataset it was imported from ("<video>/<index>"); unique.

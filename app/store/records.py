@@ -31,6 +31,7 @@ class ClipRecord:
     split: str | None
     added_at: datetime
     source_key: str | None = None  # the dataset's key of an imported clip
+    action: str | None = None  # the action in any sport; the dive number for dives
 
 
 @dataclass(frozen=True)

@@ -193,3 +193,42 @@ def test_migration_0003_keeps_data(tmp_path):
     project_io.import_dives(project, small_dives(1))
     assert project.clips()[1].path is None
     store.close()
+
+
+def test_sequences_with_actions_and_transitions(project):
+    kp = np.random.default_rng(1).uniform(0, 300, (40, 16, 3)).astype(np.float32)
+    box = np.full((40, 4), np.nan, np.float32)
+    vis = np.full((40, 16), 2, np.uint8)
+    staged = PoseSequence("curl_1", "mpii16", kp, vis, box,
+                          labels={"score": 1.0, "action": "bicep curl", "transitions": (12, 30)})
+    dive = PoseSequence("dive_1", "mpii16", kp, vis, box, labels={"action": "407c", "transitions": (5, 9, 30)})
+    summary = project_io.import_sequences(project, [staged, dive])
+    assert summary.stage_labels == 2
+    curl, dive_clip = project.clips()
+    assert (curl.action, curl.dive_number) == ("bicep curl", None)
+    assert (dive_clip.action, dive_clip.dive_number) == ("407C", "407C")
+    with project.store.reading() as session:
+        stages = stage_boundaries(session, curl.id)
+        steps = stage_boundaries(session, dive_clip.id)
+    assert stages.stage_names == ("take-off", "flight", "entry") and stages.transitions == (12, 30)
+    assert steps.stage_names == ("step 1", "step 2", "step 3", "step 4")
+    before = snapshot(project)
+    bad = PoseSequence("curl_2", "mpii16", kp, vis, box, labels={"transitions": (30, 12)})
+    with pytest.raises(DatasetError, match="must increase"):
+        project_io.import_sequences(project, [bad])
+    assert snapshot(project) == before
+
+
+def test_migration_0005_gives_dives_their_action(tmp_path):
+    path = tmp_path / "project.sqlite"
+    create_database(path, revision="0004").dispose()
+    import sqlite3
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO clip (name, frame_count, fps, width, height, codec, is_vfr, sport, dive_number, "
+                "added_at) VALUES ('d', 96, 25.0, 0, 0, '', 0, 'diving', '107B', '2024-01-01')")
+    con.commit()
+    con.close()
+    store = Store.open(path)
+    clip, = Project(tmp_path, store).clips()
+    assert clip.action == "107B"
+    store.close()
