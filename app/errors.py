@@ -15,3 +15,7 @@ class MediaError(PlumbError):
 
 class EditError(PlumbError):
     """An edit was refused; nothing was written."""
+
+
+class AssessmentError(PlumbError):
+    """A model cannot be trained, loaded or applied as asked; nothing was written."""

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli import check_commands, dataset_commands, pose_commands, project_commands
+from app.cli import assess_commands, check_commands, dataset_commands, pose_commands, project_commands
 from app.cli.common import EXIT_ERROR
 from app.errors import PlumbError
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     pose_commands.add_parsers(commands)
     dataset_commands.add_parsers(commands)
     check_commands.add_parsers(commands)
+    assess_commands.add_parsers(commands)
     return parser
 
 

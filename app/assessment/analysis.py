@@ -1,0 +1,140 @@
+"""``plumb analyze``: one clip's stages, score, grade, skill dimensions and feedback,
+stored as an assessment.
+
+No number is shown that a model did not produce: without a trained score model the score
+is None and the result says so. The skill dimensions need no model; they compare the clip
+with the project's reference clips: the best-scored clips of the same action (else of any
+action), at most :data:`MAX_REFERENCES`, never the clip itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import select
+
+from app.assessment.library import Library, clip_key, load_library
+from app.assessment.plain import plain_json
+from app.assessment.registry import latest_model
+from app.assessment.stage_finder import StageFinder
+from app.errors import AssessmentError
+from app.store.events import LabelsChanged
+from app.store.models import Assessment
+from inference.assess.checkpoint import CheckpointError
+from inference.assess.dimensions import compute_dimensions
+from inference.assess.diving_faults import measure_diving_faults
+from inference.assess.feedback import feedback
+from inference.assess.sample import ClipSample
+from inference.assess.score.model import load_score_model
+
+MAX_REFERENCES = 5
+NO_SCORE_MODEL = "no trained score model yet (plumb train PROJECT --task score)"
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    clip_id: int
+    stages: dict[str, Any] | None
+    score: float | None
+    spread: float | None
+    grade: str | None
+    score_note: str | None
+    exemplars: list[dict[str, Any]]
+    dimensions: dict[str, Any] | None
+    dimensions_note: str | None
+    faults: list[dict[str, Any]]
+    feedback: list[dict[str, Any]]
+    assessment_id: int | None = None
+    model_id: int | None = None
+    references: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def references_for(sample: ClipSample, library: Library) -> list[ClipSample]:
+    scored = [s for s in library.samples if s.score is not None and s.key != sample.key]
+    same = [s for s in scored if sample.action is not None and s.action == sample.action]
+    pool = same or scored
+    return sorted(pool, key=lambda s: -s.score)[:MAX_REFERENCES]
+
+
+def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool = True) -> AnalysisResult:
+    library = load_library(project)
+    sample = next((s for s in library.samples if s.key == clip_key(clip_id)), None)
+    if sample is None:
+        name = project.clip(clip_id).name  # raises a clear error for an unknown id
+        why = library.skipped.get(name, "no poses")
+        raise AssessmentError(f"clip {clip_id} ({name}) cannot be analysed: {why}")
+    sport = project.setting("sport") or "diving"
+    finder = StageFinder(project, library.schema)
+    found = finder.find(sample)
+    transitions = tuple(found.prediction.transitions) if found else None
+    stages = None if found is None else {
+        "names": list(found.prediction.stage_names), "transitions": list(transitions),
+        "source": found.source, "confidence": float(found.prediction.confidence)}
+
+    score = spread = grade = None
+    note, exemplars, model_id = NO_SCORE_MODEL, [], None
+    record = latest_model(project, "score")
+    if record is not None:
+        try:
+            model = load_score_model(record.path, library.schema)
+            prediction = model.predict(sample, transitions)
+        except (CheckpointError, ValueError) as exc:
+            raise AssessmentError(f"score model {record.path.name}: {exc}") from None
+        score, spread, grade, note, model_id = prediction.score, prediction.spread, prediction.grade, None, record.id
+        exemplars = [{"clip_id": int(key), "score": s, "vote": v} for key, s, v in prediction.exemplars]
+        if record.data_fingerprint != library.fingerprint():
+            note = "the library changed since this model was trained; retrain for up-to-date scores"
+
+    references = references_for(sample, library)
+    report, dimensions_note = None, None
+    if references:
+        try:
+            report = compute_dimensions(sample, references, transitions=transitions,
+                                        reference_transitions=[finder.transitions(r) for r in references])
+        except ValueError as exc:
+            dimensions_note = str(exc)
+    else:
+        dimensions_note = "skill dimensions need reference clips: give scores to some clips of this action"
+    faults = []
+    if sport == "diving" and transitions is not None and len(transitions) == 2:
+        faults = measure_diving_faults(sample, transitions)
+    items = feedback(report, faults, sport=sport, level=level, stage_names=sample.stage_names) \
+        if report is not None else []
+    dims = None if report is None else {
+        "overall": report.overall,
+        "items": [asdict(d) for d in report.dimensions]}
+    result = AnalysisResult(
+        clip_id=clip_id, stages=stages, score=score, spread=spread, grade=grade, score_note=note,
+        exemplars=exemplars, dimensions=dims, dimensions_note=dimensions_note,
+        faults=[asdict(f) for f in faults], feedback=[asdict(i) for i in items], model_id=model_id,
+        references=[int(r.key) for r in references])
+    if store:
+        result = _store(project, result)
+    return result
+
+
+def _store(project, result: AnalysisResult) -> AnalysisResult:
+    with project.store.transaction() as tx:
+        row = Assessment(clip_id=result.clip_id, model_id=result.model_id, score=result.score,
+                         spread=result.spread, grade=result.grade, stages=plain_json(result.stages),
+                         dimensions=plain_json(result.dimensions),
+                         feedback=plain_json(result.feedback))
+        tx.session.add(row)
+        tx.session.flush()
+        tx.announce(LabelsChanged(result.clip_id))
+        return replace(result, assessment_id=row.id)
+
+
+def latest_assessment(project, clip_id: int) -> dict[str, Any] | None:
+    with project.store.reading() as session:
+        row = session.scalars(select(Assessment).where(Assessment.clip_id == clip_id)
+                              .order_by(Assessment.id.desc())).first()
+        if row is None:
+            return None
+        return {"id": row.id, "score": row.score, "spread": row.spread, "grade": row.grade,
+                "stages": row.stages, "dimensions": row.dimensions, "feedback": row.feedback,
+                "created_at": row.created_at.isoformat()}

@@ -1,0 +1,150 @@
+"""`plumb train`, `evaluate`, `analyze`: the assessment engine on a project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.cli.common import print_json
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    return "n/a" if value is None or value != value else f"{value:.{digits}f}"
+
+
+def _epoch_line(report) -> None:
+    print(f"epoch {report.epoch + 1}: loss {report.train_loss:.4f}, validation {_fmt(report.val_metric)} "
+          f"(best {_fmt(report.best_val)} at epoch {report.best_epoch + 1})", file=sys.stderr, flush=True)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from app.assessment.training import train
+    from app.project import Project
+    from inference.assess.training import TrainConfig
+
+    config = TrainConfig(epochs=args.epochs, patience=args.patience, seed=args.seed, device=args.device)
+    with Project.open(args.project) as project:
+        outcome = train(project, args.task, config, method=args.method,
+                        progress=None if args.json else _epoch_line)
+    if args.json:
+        print_json({"model_id": outcome.record.id, "file": str(outcome.record.path), "metrics": outcome.metrics,
+                    "skipped": outcome.skipped})
+        return 0
+    print(f"Trained a {args.task} model: {outcome.record.path}")
+    for name, why in list(outcome.skipped.items())[:5]:
+        print(f"  left out {name}: {why}")
+    if len(outcome.skipped) > 5:
+        print(f"  ... and {len(outcome.skipped) - 5} more clip(s) without usable poses")
+    _print_metrics(args.task, outcome.metrics)
+    return 0
+
+
+def _print_metrics(task: str, metrics: dict[str, Any]) -> None:
+    if metrics.get("note"):
+        print(f"  {metrics['note']}")
+        return
+    test = metrics.get("test", {})
+    if task == "stages":
+        print(f"  test clips {metrics['n_test']}: AIoU@0.5 {_fmt(test.get('aiou@0.5'))}, "
+              f"AIoU@0.75 {_fmt(test.get('aiou@0.75'))}, mean IoU {_fmt(test.get('mean_iou'))}")
+        rules = metrics.get("motion_rules_test")
+        if rules:
+            print(f"  motion rules on the same clips: AIoU@0.5 {_fmt(rules['aiou@0.5'])}, "
+                  f"AIoU@0.75 {_fmt(rules['aiou@0.75'])}")
+        return
+    auc = f", AUC {_fmt(test['auc'])}" if "auc" in test else ""
+    print(f"  {metrics.get('method')} model on {metrics['n_test']} test clips: SRCC {_fmt(test.get('srcc'))}, "
+          f"R-l2 {_fmt(test.get('r_l2'))}{auc}")
+    for name, values in metrics.get("priors", {}).items():
+        prior_auc = f", AUC {_fmt(values['auc'])}" if values.get("auc") is not None else ""
+        print(f"  prior '{name}': SRCC {_fmt(values.get('srcc'))}, R-l2 {_fmt(values.get('r_l2'))}{prior_auc}")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from app.assessment.evaluation import evaluate, write_predictions
+    from app.project import Project
+
+    with Project.open(args.project) as project:
+        result = evaluate(project)
+    if args.predictions:
+        write_predictions(Path(args.predictions), result.predictions)
+    if args.json:
+        print_json(result.to_json() | ({"predictions_file": args.predictions} if args.predictions else {}))
+        return 0
+    if result.stages:
+        print(f"Stage model {result.stages['model_id']}:")
+        _print_metrics("stages", result.stages)
+    if result.score:
+        print(f"Score model {result.score['model_id']}:")
+        _print_metrics("score", result.score)
+    for note in result.notes:
+        print(f"Note: {note}")
+    if args.predictions:
+        print(f"Wrote {len(result.predictions)} prediction(s) to {args.predictions}")
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from app.assessment.analysis import analyze
+    from app.project import Project
+
+    with Project.open(args.project) as project:
+        result = analyze(project, args.clip, level=args.level)
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    print(f"Clip {result.clip_id} (assessment {result.assessment_id})")
+    if result.stages:
+        spans = ", ".join(f"{n} from frame {t}" for n, t in zip(result.stages["names"][1:], result.stages["transitions"]))
+        print(f"  stages ({result.stages['source']}): {result.stages['names'][0]} first, {spans}")
+    else:
+        print("  stages: none (label them, or train a stage model)")
+    if result.score is None:
+        print(f"  score: {result.score_note}")
+    else:
+        spread = f" ± {result.spread:.2f}" if result.spread is not None else ""
+        print(f"  score {result.score:.2f}{spread}, grade {result.grade}"
+              + (f" ({result.score_note})" if result.score_note else ""))
+    if result.dimensions:
+        print(f"  skill {result.dimensions['overall']:.2f} overall")
+        for d in result.dimensions["items"]:
+            print(f"    {d['name']}: {d['value']:.2f} (frames {d['worst_frames'][0]}-{d['worst_frames'][1]}: "
+                  f"{d['evidence']})")
+    else:
+        print(f"  skill dimensions: {result.dimensions_note}")
+    for item in result.feedback:
+        print(f"  - {item['text']} {item['fix']}")
+    return 0
+
+
+def add_parsers(commands) -> None:
+    train = commands.add_parser("train", help="train a stage or score model on the project's labelled clips")
+    train.add_argument("project")
+    train.add_argument("--task", required=True, choices=("stages", "score"))
+    train.add_argument("--method", default="auto", choices=("auto", "contrastive", "coarse_fine"),
+                       help="score model: exemplar contrastive regression, coarse-to-fine, or the better on "
+                            "the validation split (default)")
+    train.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu or cuda")
+    train.add_argument("--epochs", type=int, default=60)
+    train.add_argument("--patience", type=int, default=10, help="stop after this many epochs without a better "
+                                                               "validation score")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--json", action="store_true")
+    train.set_defaults(run=cmd_train)
+
+    evaluate = commands.add_parser("evaluate", help="measure the current models on the test split against "
+                                                    "the label-only priors")
+    evaluate.add_argument("project")
+    evaluate.add_argument("--predictions", metavar="FILE.csv", help="write one prediction per scored clip")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(run=cmd_evaluate)
+
+    analyze = commands.add_parser("analyze", help="stages, score, skill dimensions and feedback of one clip "
+                                                  "(stored as an assessment)")
+    analyze.add_argument("project")
+    analyze.add_argument("--clip", type=int, required=True, metavar="ID")
+    analyze.add_argument("--level", default="intermediate", choices=("novice", "intermediate", "advanced", "expert"))
+    analyze.add_argument("--json", action="store_true")
+    analyze.set_defaults(run=cmd_analyze)
