@@ -12,15 +12,29 @@
 
 from inference.assess.stages.aiou import AIOU_THRESHOLDS, aiou, clip_iou, clip_ious, stage_intervals
 from inference.assess.stages.decode import best_transitions
+from inference.assess.stages.diving_fallback import diving_stages
 from inference.assess.stages.prediction import StagePrediction, one_hot_stages
+from inference.assess.stages.segmenter import (
+    MIN_TRAIN_CLIPS,
+    StageSegmenter,
+    TrainedSegmenter,
+    load_segmenter,
+    train_segmenter,
+)
 
 __all__ = [
     "AIOU_THRESHOLDS",
+    "MIN_TRAIN_CLIPS",
     "StagePrediction",
+    "StageSegmenter",
+    "TrainedSegmenter",
     "aiou",
     "best_transitions",
     "clip_iou",
     "clip_ious",
+    "diving_stages",
+    "load_segmenter",
     "one_hot_stages",
     "stage_intervals",
+    "train_segmenter",
 ]
