@@ -14,9 +14,16 @@ from app.errors import PlumbError
 def cmd_new(args: argparse.Namespace) -> int:
     from app.project import Project
 
+    from app.sports_templates import load_sport
+
+    if args.sport:
+        load_sport(args.sport)  # an unknown sport is refused before the folder is made
     with Project.create(args.project, name=args.name) as project:
+        if args.sport:
+            project.set_setting("sport", args.sport)
         if args.json:
-            print_json({"project": str(project.root), "name": project.name})
+            print_json({"project": str(project.root), "name": project.name,
+                        "sport": project.setting("sport")})
         else:
             print(f"Created project {project.name} in {project.root}")
     return 0
@@ -115,6 +122,8 @@ def add_parsers(commands) -> None:
     new = commands.add_parser("new", help="create a project folder")
     new.add_argument("project", help="folder to create (may exist if it holds no project)")
     new.add_argument("--name", help="display name (default: the folder name)")
+    new.add_argument("--sport", help="sport template giving the stage names (default: diving); see "
+                                     "resources/sports")
     new.add_argument("--json", action="store_true", help="print the result as JSON")
     new.set_defaults(run=cmd_new)
 

@@ -75,6 +75,9 @@ def _labels(row: dict[str, str], path: Path) -> dict[str, Any]:
         try:
             if key in ("score", "difficulty"):
                 labels[key] = float(value)
+                if not np.isfinite(labels[key]):
+                    raise DatasetError(f"{where}: {key} {value!r} is not a finite number; leave the cell "
+                                       "empty when it is unknown")
             elif key == "transitions":
                 labels[key] = tuple(int(f) for f in value.split(";") if f.strip())
             else:
