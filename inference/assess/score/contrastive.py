@@ -21,6 +21,7 @@ from torch import nn
 from inference.assess.score.encoder import DEFAULT_DIM, PoseEncoder
 
 DEFAULT_EXEMPLARS = 10
+ATTENTION_HEADS = 4
 DEFAULT_TEMPERATURE = 0.1
 DEFAULT_CONTRASTIVE_WEIGHT = 0.1
 SOURCE_SAME_ACTION = "same action"
@@ -32,7 +33,7 @@ class ExemplarScorer(nn.Module):
     """Predicts the standardised score difference query - exemplar from their features."""
 
     def __init__(self, num_features: int, num_stages: int, dim: int = DEFAULT_DIM, *,
-                 heads: int = 4, dropout: float = 0.1) -> None:
+                 heads: int = ATTENTION_HEADS, dropout: float = 0.1) -> None:
         super().__init__()
         self.encoder = PoseEncoder(num_features, dim, dropout=dropout)
         self.attention = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)

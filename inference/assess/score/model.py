@@ -27,7 +27,7 @@ from inference.assess.score.coarse_fine import (
     DEFAULT_GRADES, DEFAULT_SUBGRADES, CoarseFineScorer, GradeScale, coarse_fine_train_step,
 )
 from inference.assess.score.contrastive import (
-    DEFAULT_CONTRASTIVE_WEIGHT, DEFAULT_EXEMPLARS, DEFAULT_TEMPERATURE, ExemplarBank,
+    ATTENTION_HEADS, DEFAULT_CONTRASTIVE_WEIGHT, DEFAULT_EXEMPLARS, DEFAULT_TEMPERATURE, ExemplarBank,
     ExemplarScorer, choose_exemplars, contrastive_train_step, exemplar_votes,
 )
 from inference.assess.score.encoder import DEFAULT_DIM
@@ -59,6 +59,16 @@ class ScoreSettings:
     contrastive_weight: float = DEFAULT_CONTRASTIVE_WEIGHT
     temperature: float = DEFAULT_TEMPERATURE
     grade_names: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.dim < max(ATTENTION_HEADS, self.num_subgrades) or self.dim % ATTENTION_HEADS:
+            raise ValueError(f"dim must be a multiple of {ATTENTION_HEADS} and at least the number of "
+                             f"sub-grades ({self.num_subgrades}), got {self.dim}")
+        if self.frames_per_stage < 1 or self.num_exemplars < 1 or self.temperature <= 0:
+            raise ValueError("frames_per_stage and num_exemplars must be >= 1 and temperature > 0")
+        if self.grade_names is not None and len(self.grade_names) != self.num_grades:
+            raise ValueError(f"{self.num_grades} grades need {self.num_grades} names, "
+                             f"got {len(self.grade_names)}")
 
 
 @dataclass(frozen=True)

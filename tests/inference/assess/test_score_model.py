@@ -148,3 +148,12 @@ def test_transitions_change_the_features(samples):
     assert not np.allclose(labelled, thirds)
     with pytest.raises(ValueError, match="2 transitions"):
         clip_stage_features(clip, (10,))
+
+
+def test_settings_refuse_sizes_the_networks_cannot_take():
+    with pytest.raises(ValueError, match="multiple of 4"):
+        ScoreSettings(dim=30)
+    with pytest.raises(ValueError, match="5 grades need 5 names"):
+        ScoreSettings(grade_names=("low", "high"))
+    with pytest.raises(ValueError, match="num_exemplars"):
+        ScoreSettings(num_exemplars=0)
