@@ -105,7 +105,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print(f"  score: {result.score_note}")
     else:
         spread = f" ± {result.spread:.2f}" if result.spread is not None else ""
-        print(f"  score {result.score:.2f}{spread}, grade {result.grade}"
+        print(f"  score {result.score:.2f}{spread} ({result.grade})"
               + (f" ({result.score_note})" if result.score_note else ""))
     if result.dimensions:
         print(f"  skill {result.dimensions['overall']:.2f} overall")

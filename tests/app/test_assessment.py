@@ -1,0 +1,164 @@
+"""plumb train / evaluate / analyze on a real project file filled with generated dives."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from sqlalchemy import func, select
+
+from app.assessment.analysis import NO_SCORE_MODEL, analyze, latest_assessment
+from app.assessment.evaluation import evaluate, write_predictions
+from app.assessment.registry import latest_model
+from app.assessment.training import train
+from app.cli import main as plumb
+from app.datasets import project_io
+from app.errors import AssessmentError
+from app.store.models import Assessment, TrainedModel
+from inference.assess.training import Cancelled, TrainConfig
+from inference.skeletons import convert
+from inference.assess.synthetic import synthetic_library
+from tests.helpers.assess_project import as_sequence, synthetic_project
+
+FAST = TrainConfig(epochs=8, patience=4, seed=0, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    project = synthetic_project(tmp_path_factory.mktemp("assess") / "p", 30, seed=4)
+    stages = train(project, "stages", FAST)
+    score = train(project, "score", FAST, method="contrastive")
+    yield project, stages, score
+    project.close()
+
+
+def test_training_registers_models_with_test_metrics_and_priors(trained):
+    project, stages, score = trained
+    assert stages.record.path.is_file() and score.record.path.is_file()
+    assert latest_model(project, "score").id == score.record.id
+    n_test = sum(1 for c in project.clips() if c.split == "test")
+    assert score.metrics["n_test"] == stages.metrics["n_test"] == n_test
+    assert -1 <= score.metrics["test"]["srcc"] <= 1 and score.metrics["test"]["r_l2"] >= 0
+    assert {"difficulty", "action_mean", "mean"} <= set(score.metrics["priors"])
+    assert 0 <= stages.metrics["test"]["aiou@0.5"] <= 1 and "motion_rules_test" in stages.metrics
+    with project.store.reading() as session:
+        row = session.get(TrainedModel, score.record.id)
+        assert row.schema == "mpii16" and row.metrics["method"] == "contrastive" and row.data_fingerprint
+
+
+def test_evaluate_reports_the_test_split_and_writes_predictions(trained, tmp_path):
+    project, _, score = trained
+    result = evaluate(project)
+    assert result.score["test"] == pytest.approx(score.metrics["test"])
+    assert result.stages["n_test"] == score.metrics["n_test"]
+    write_predictions(tmp_path / "p.csv", result.predictions)
+    rows = list(csv.DictReader(open(tmp_path / "p.csv")))
+    assert len(rows) == len(project.clips())
+    assert {r["split"] for r in rows} == {"train", "val", "test"}
+    assert all(float(r["spread"]) >= 0 for r in rows)
+
+
+def test_analyze_stores_an_assessment_with_exemplars_dimensions_and_feedback(trained):
+    project, _, score = trained
+    clip = next(c for c in project.clips() if c.split == "test")
+    result = analyze(project, clip.id)
+    assert result.stages["source"] == "expert" and len(result.stages["transitions"]) == 2
+    assert result.score is not None and result.spread >= 0 and result.grade
+    clips = {c.id: c for c in project.clips()}
+    used = {e["clip_id"] for e in result.exemplars}
+    same_action_train = {c.id for c in clips.values() if c.action == clip.action and c.split == "train"}
+    assert len(result.exemplars) == 10 and clip.id not in used
+    assert all(clips[i].split != "test" for i in used)
+    assert same_action_train <= used, "every training clip of the same action votes before any other"
+    assert len(result.dimensions["items"]) == 5 and 0 <= result.dimensions["overall"] <= 1
+    assert clip.id not in result.references and result.references
+    stored = latest_assessment(project, clip.id)
+    assert stored["id"] == result.assessment_id and stored["score"] == pytest.approx(result.score)
+    assert json.loads(json.dumps(stored["dimensions"]))["overall"] == pytest.approx(result.dimensions["overall"])
+
+
+def test_cli_train_evaluate_analyze(trained, tmp_path, capsys):
+    project, _, _ = trained
+    root = str(project.root)
+    assert plumb(["evaluate", root, "--json", "--predictions", str(tmp_path / "out.csv")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["score"]["priors"] and (tmp_path / "out.csv").is_file()
+    clip = project.clips()[0]
+    assert plumb(["analyze", root, "--clip", str(clip.id)]) == 0
+    text = capsys.readouterr().out
+    assert "score" in text and "skill" in text and "stages (expert)" in text
+    if not torch.cuda.is_available():
+        assert plumb(["train", root, "--task", "score", "--device", "cuda"]) == 1
+        assert "cuda" in capsys.readouterr().err.lower()
+
+
+def test_without_models_analysis_says_so_and_finds_stages_from_motion(tmp_path):
+    project = synthetic_project(tmp_path / "p", 12, seed=1, with_stages=False)
+    with project:
+        clip = project.clips()[0]
+        result = analyze(project, clip.id)
+        assert result.score is None and result.score_note == NO_SCORE_MODEL
+        assert result.stages["source"] == "motion rules"
+        assert result.dimensions is not None and len(result.dimensions["items"]) == 5
+
+
+def test_too_few_clips_names_the_count_and_writes_nothing(tmp_path):
+    project = synthetic_project(tmp_path / "p", 6, seed=2)
+    with project:
+        for task, needed in (("score", "12"), ("stages", "8")):
+            with pytest.raises(AssessmentError, match=needed):
+                train(project, task, FAST)
+        assert not (project.root / "models").exists() or not any((project.root / "models").iterdir())
+        with project.store.reading() as session:
+            assert session.scalar(select(func.count()).select_from(TrainedModel)) == 0
+
+
+def test_cancelled_training_leaves_no_model(tmp_path):
+    project = synthetic_project(tmp_path / "p", 14, seed=3)
+    with project:
+        with pytest.raises(Cancelled):
+            train(project, "score", FAST, cancelled=lambda: True)
+        assert latest_model(project, "score") is None
+
+
+def test_clip_without_poses_and_project_without_poses(tmp_path, trained):
+    project = synthetic_project(tmp_path / "p", 3, seed=5)
+    with project:
+        with project.store.transaction() as tx:
+            from app.store.models import PoseFrame
+            tx.session.query(PoseFrame).filter(PoseFrame.clip_id == 1).delete()
+        with pytest.raises(AssessmentError, match="no poses"):
+            analyze(project, 1)
+    empty = synthetic_project(tmp_path / "q", 0)
+    with empty, pytest.raises(AssessmentError, match="no clip has poses"):
+        train(empty, "score", FAST)
+
+
+def test_model_of_another_schema_or_damaged_is_refused(tmp_path, trained):
+    source, _, score = trained
+    dives = synthetic_library(4, 6)
+    coco = synthetic_project(tmp_path / "coco", 0)
+    with coco:
+        sequences = []
+        for d in dives:
+            seq = as_sequence(d.sample)
+            kp = convert(seq.keypoints, "mpii16", "coco17").keypoints
+            sequences.append(type(seq)(seq.name, "coco17", kp, np.where(np.isfinite(kp[..., 0]), 2, 0).astype(np.uint8),
+                                       seq.bbox, labels=seq.labels))
+        project_io.import_sequences(coco, sequences, fps=30.0)
+        (coco.root / "models").mkdir()
+        target = coco.root / "models" / score.record.path.name
+        shutil.copy(score.record.path, target)
+        from app.assessment.registry import register_model
+        register_model(coco, "score", target, "coco17", {}, "x")
+        with pytest.raises(AssessmentError, match="mpii16"):
+            analyze(coco, coco.clips()[0].id)
+        target.write_bytes(target.read_bytes()[:200])
+        with pytest.raises(AssessmentError, match="damaged|not a Plumb model"):
+            evaluate(coco)
+        with coco.store.reading() as session:
+            assert session.scalar(select(func.count()).select_from(Assessment)) == 0
