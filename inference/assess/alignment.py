@@ -255,20 +255,21 @@ def tempo_deviation(path: np.ndarray, length_a: int, length_b: int, half: int) -
     return np.abs(np.log(np.clip(slope, 0.1, 10.0)))
 
 
-def compare_along_path(path: np.ndarray, a: np.ndarray, a_seen: np.ndarray, b: np.ndarray,
-                       b_seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def compare_along_path(path: np.ndarray, a: np.ndarray, a_weights: np.ndarray, b: np.ndarray,
+                       b_weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Joint distances between ``a`` ``(Ta, J, C)`` and ``b`` ``(Tb, J, C)`` at the frames a
-    DTW path matches, over the joints both see (``a_seen`` ``(Ta, J)``, ``b_seen`` ``(Tb, J)``).
+    DTW path matches, each joint weighted by the product of its confidences ``a_weights``
+    ``(Ta, J)`` and ``b_weights`` ``(Tb, J)`` (0 = unseen; booleans work too).
 
-    Returns ``(Ta,)`` the mean distance at each frame of ``a`` (NaN where nothing is seen) and
-    ``(J,)`` the mean distance of each joint along the path.
+    Returns ``(Ta,)`` the weighted mean distance at each frame of ``a`` (NaN where nothing is
+    seen) and ``(J,)`` the weighted mean distance of each joint along the path.
     """
     i, j = path[:, 0], path[:, 1]
-    both = a_seen[i] & b_seen[j]
-    dist = np.where(both, np.linalg.norm(a[i] - b[j], axis=-1), 0.0)
-    n = both.sum(1)
-    per_frame = mean_per_frame(i, np.where(n > 0, dist.sum(1) / np.maximum(n, 1), np.nan), a.shape[0])
-    return per_frame, dist.sum(0) / np.maximum(both.sum(0), 1)
+    w = a_weights[i] * b_weights[j]
+    dist = np.linalg.norm(a[i] - b[j], axis=-1) * w
+    total = w.sum(1)
+    per_frame = mean_per_frame(i, np.where(total > 0, dist.sum(1) / np.maximum(total, 1e-12), np.nan), a.shape[0])
+    return per_frame, dist.sum(0) / np.maximum(w.sum(0), 1e-12)
 
 
 def excess_speed(path: np.ndarray, a_speed: np.ndarray, a_seen: np.ndarray, b_speed: np.ndarray,

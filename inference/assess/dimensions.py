@@ -7,7 +7,7 @@ No trained model: each dimension averages the values of a few measures on the po
   clip, mean absolute log ratio to the references' medians); ``tempo`` (how far the local slope
   of the DTW time alignment strays from its overall slope).
 * spatial accuracy (0.25): ``pose deviation`` (joint distance to each reference after time
-  alignment, torso lengths, over the joints both clips see).
+  alignment, torso lengths, weighted by both clips' joint confidences).
 * movement smoothness (0.20): ``jerk`` (log dimensionless jerk); ``speed steadiness`` (change of
   joint speed from frame to frame over its mean). Tracker jitter counts: smooth poses first.
 * completeness (0.15): ``coverage`` (share of joints unseen), ``stage lengths`` (share of stages
@@ -134,6 +134,7 @@ class _Clip:
     fps: float
     coords: np.ndarray
     seen: np.ndarray
+    weights: np.ndarray  # (T, J) joint confidences, 0 where unseen
     speed: np.ndarray
     angles: np.ndarray
     angle_seen: np.ndarray
@@ -206,9 +207,9 @@ def _prepare(sample: ClipSample, transitions) -> _Clip:
     cos = (u * v).sum(-1) / np.maximum(np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1), 1e-6)
     axis = c[:, torso[1]].mean(1) - c[:, torso[0]].mean(1)  # as features.torso_angle: 0 = upright
     speed = np.linalg.norm(np.gradient(c, axis=0), axis=-1) * sample.fps
-    return _Clip(sample.key, float(sample.fps), c, seen, speed, np.arccos(np.clip(cos, -1.0, 1.0)),
-                 seen[:, triples].all(-1), np.unwrap(np.arctan2(axis[:, 0], -axis[:, 1])), transitions, flip,
-                 names, tuple(sample.stage_names))
+    return _Clip(sample.key, float(sample.fps), c, seen, norm.weights.astype(np.float64), speed,
+                 np.arccos(np.clip(cos, -1.0, 1.0)), seen[:, triples].all(-1),
+                 np.unwrap(np.arctan2(axis[:, 0], -axis[:, 1])), transitions, flip, names, tuple(sample.stage_names))
 
 
 def _pair(a: _Clip, b: _Clip, cache: dict) -> tuple[np.ndarray, bool]:
@@ -262,9 +263,9 @@ def _aligned(s: _Clip, others: list[_Clip], cache: dict, width: int) -> dict[str
     for o in others:
         path, mirror = _pair(s, o, cache)
         tempo.append(tempo_deviation(path, s.frames, o.frames, max(2, round(0.05 * s.frames))))
-        coords, seen, speed = ((o.mirrored, o.seen[:, o.flip], o.speed[:, o.flip]) if mirror
-                               else (o.coords, o.seen, o.speed))
-        per_frame, per_joint = compare_along_path(path, s.coords, s.seen, coords, seen)
+        coords, seen, weights, speed = ((o.mirrored, o.seen[:, o.flip], o.weights[:, o.flip], o.speed[:, o.flip])
+                                        if mirror else (o.coords, o.seen, o.weights, o.speed))
+        per_frame, per_joint = compare_along_path(path, s.coords, s.weights, coords, weights)
         pose.append(per_frame)
         joint_dev += per_joint
         excess.append(excess_speed(path, s.speed, s.seen, speed, seen, STILL_SPEED))
