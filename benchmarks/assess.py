@@ -47,7 +47,13 @@ def median_ms(function, repeats: int) -> float:
 def train_timed(name: str, function, epochs_of) -> object:
     epochs = []
     start = time.perf_counter()
-    model = function(lambda report: epochs.append(time.perf_counter()))
+
+    def progress(report) -> None:
+        epochs.append(time.perf_counter())
+        print(f"    {name}: epoch {report.epoch + 1} at {epochs[-1] - start:.0f} s, "
+              f"validation {report.val_metric:.3f}", file=sys.stderr, flush=True)
+
+    model = function(progress)
     total = time.perf_counter() - start
     per_epoch = (epochs[-1] - epochs[0]) / max(len(epochs) - 1, 1) if len(epochs) > 1 else total
     print(f"  {name:24s} {total:7.1f} s total, {len(epochs)} epochs, {per_epoch:5.2f} s/epoch "

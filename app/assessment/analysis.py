@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from app.assessment.library import Library, clip_key, load_library
 from app.assessment.plain import plain_json
 from app.assessment.registry import latest_model
+from app.assessment.splash import entry_splash
 from app.assessment.stage_finder import StageFinder
 from app.errors import AssessmentError
 from app.store.events import LabelsChanged
@@ -48,6 +50,7 @@ class AnalysisResult:
     assessment_id: int | None = None
     model_id: int | None = None
     references: list[int] = field(default_factory=list)
+    splash: dict[str, float] | None = None  # entry splash and the references' median, from video
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +61,21 @@ def references_for(sample: ClipSample, library: Library) -> list[ClipSample]:
     same = [s for s in scored if sample.action is not None and s.action == sample.action]
     pool = same or scored
     return sorted(pool, key=lambda s: -s.score)[:MAX_REFERENCES]
+
+
+def _splash(project, clip_id: int, entry: int, references: list[ClipSample],
+            finder: StageFinder) -> dict[str, float] | None:
+    value = entry_splash(project, clip_id, entry)
+    if value is None:
+        return None
+    theirs = []
+    for reference in references:
+        cuts = finder.transitions(reference)
+        if cuts is not None and len(cuts) == 2:
+            measured = entry_splash(project, int(reference.key), cuts[1])
+            if measured is not None:
+                theirs.append(measured)
+    return {"value": value, "reference": float(np.median(theirs))} if theirs else {"value": value}
 
 
 def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool = True) -> AnalysisResult:
@@ -99,9 +117,11 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
             dimensions_note = str(exc)
     else:
         dimensions_note = "skill dimensions need reference clips: give scores to some clips of this action"
-    faults = []
+    faults, splash = [], None
     if sport == "diving" and transitions is not None and len(transitions) == 2:
-        faults = measure_diving_faults(sample, transitions)
+        splash = _splash(project, clip_id, transitions[1], references, finder)
+        faults = measure_diving_faults(sample, transitions, splash=(splash or {}).get("value"),
+                                       splash_reference=(splash or {}).get("reference"))
     items = feedback(report, faults, sport=sport, level=level, stage_names=sample.stage_names) \
         if report is not None else []
     dims = None if report is None else {
@@ -111,6 +131,7 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
         clip_id=clip_id, stages=stages, score=score, spread=spread, grade=grade, score_note=note,
         exemplars=exemplars, dimensions=dims, dimensions_note=dimensions_note,
         faults=[asdict(f) for f in faults], feedback=[asdict(i) for i in items], model_id=model_id,
+        splash=splash,
         references=[int(r.key) for r in references])
     if store:
         result = _store(project, result)

@@ -162,3 +162,44 @@ def test_model_of_another_schema_or_damaged_is_refused(tmp_path, trained):
             evaluate(coco)
         with coco.store.reading() as session:
             assert session.scalar(select(func.count()).select_from(Assessment)) == 0
+
+
+def _pool_video(path, frames: int, entry: int, splash_radius: int):
+    """A still pool (blue lower third) where white water of ``splash_radius`` px rises from
+    ``entry`` on."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 160, 96, "yuv420p"
+        stream.options = {"crf": "10", "preset": "veryfast"}
+        yy, xx = np.mgrid[0:96, 0:160]
+        for i in range(frames):
+            rgb = np.zeros((96, 160, 3), np.uint8)
+            rgb[64:] = (20, 60, 160)
+            if i >= entry and splash_radius:
+                r = splash_radius * min(1.0, (i - entry + 1) / 5)
+                rgb[((yy - 80) ** 2 + (xx - 80) ** 2 <= r * r) & (yy >= 64)] = 245
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+
+
+def test_large_splash_is_measured_from_the_video(tmp_path):
+    from app.project import Project
+
+    dives = [d for d in synthetic_library(15, 8) if d.sample.action == "105B"][:3]
+    with Project.create(tmp_path / "p") as project:
+        for i, dive in enumerate(dives):
+            video = tmp_path / f"{dive.sample.key}.mp4"
+            _pool_video(video, dive.sample.num_frames, dive.sample.transitions[1], 30 if i == 0 else 6)
+            project.add_video(video, name=dive.sample.key)
+        project_io.import_sequences(project, [as_sequence(d.sample) for d in dives], fps=30.0)
+        query = project.clips()[0]
+        result = analyze(project, query.id)
+        assert result.splash["value"] > 5 * result.splash["reference"] > 0
+        assert any(f["name"] == "large splash" for f in result.faults)
+        assert any("splash" in item["text"].lower() for item in result.feedback)
+        calm = analyze(project, project.clips()[1].id)
+        assert not any(f["name"] == "large splash" for f in calm.faults)
