@@ -172,7 +172,7 @@ def project_stats(project) -> dict[str, Any]:
     from app.store.models import WORKING_LAYER, Clip, ClipLabel, PoseFrame
 
     with project.store.reading() as session:
-        clips = list(session.execute(select(Clip.id, Clip.dive_number, Clip.difficulty, Clip.split,
+        clips = list(session.execute(select(Clip.id, Clip.dive_number, Clip.action, Clip.difficulty, Clip.split,
                                             Clip.frame_count, Clip.fingerprint)))
         pose = dict(session.execute(select(PoseFrame.clip_id, func.count()).where(PoseFrame.layer == WORKING_LAYER)
                                     .group_by(PoseFrame.clip_id)).all())
@@ -193,7 +193,7 @@ def project_stats(project) -> dict[str, Any]:
     return {
         "clips": len(clips),
         "with_video": sum(1 for c in clips if c.fingerprint is not None),
-        "per_action": dict(Counter(c.dive_number or "unknown" for c in clips).most_common()),
+        "per_action": dict(Counter(c.action or c.dive_number or "unknown" for c in clips).most_common()),
         "per_difficulty": {str(k): v for k, v in sorted(Counter(c.difficulty for c in clips
                                                                  if c.difficulty is not None).items())},
         "per_split": dict(Counter(c.split or "none" for c in clips).most_common()),
