@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from app.assessment.library import Library, clip_key, load_library
 from app.assessment.plain import plain_json
@@ -148,14 +147,3 @@ def _store(project, result: AnalysisResult) -> AnalysisResult:
         tx.session.flush()
         tx.announce(LabelsChanged(result.clip_id))
         return replace(result, assessment_id=row.id)
-
-
-def latest_assessment(project, clip_id: int) -> dict[str, Any] | None:
-    with project.store.reading() as session:
-        row = session.scalars(select(Assessment).where(Assessment.clip_id == clip_id)
-                              .order_by(Assessment.id.desc())).first()
-        if row is None:
-            return None
-        return {"id": row.id, "score": row.score, "spread": row.spread, "grade": row.grade,
-                "stages": row.stages, "dimensions": row.dimensions, "feedback": row.feedback,
-                "created_at": row.created_at.isoformat()}

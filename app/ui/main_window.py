@@ -30,6 +30,7 @@ from app.store.events import ClipsChanged, PosesChanged
 from app.store.models import WORKING_LAYER
 from app.store.records import ClipRecord
 from app.ui import dialogs
+from app.ui.assessment_view import AssessmentView
 from app.ui.clip_list import ClipList
 from app.ui.clip_pane import ClipPane
 from app.ui.editing import FrameEditor
@@ -94,6 +95,9 @@ class MainWindow(QMainWindow):
         self.qa_view = QaView(parent=self)
         self.qa_view.clipFrameRequested.connect(self.show_clip_frame)
         self.add_dock("Label checks", self.qa_view, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
+        self.assessment_view = AssessmentView(self)
+        self.assessment_view.frameRequested.connect(self.pane.player.seek)
+        self.add_dock("Assessment", self.assessment_view, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.shortcuts_action = install_shortcut_sheet(self, [
             *self.file_actions, self.undo_action, self.redo_action, *self.edit_actions, *self.playback_actions,
             *self.attention_actions, *self.stage_actions, *self.pose_actions])
@@ -266,6 +270,8 @@ class MainWindow(QMainWindow):
         self.pose_runs.shutdown()  # cancel and join a running pose model before the store closes
         self.qa_view.shutdown()
         self.qa_view.set_project(None)
+        self.assessment_view.shutdown()
+        self.assessment_view.set_project(None)
         self.proxies.cancel_all()
         self.pane.close_clip()
         self.editor.set_clip(None, None)
@@ -293,6 +299,7 @@ class MainWindow(QMainWindow):
         self.history_view.set_project(project)
         self._set_label_panel(project)
         self.qa_view.set_project(project)
+        self.assessment_view.set_project(project)
         self.undo_action.refresh()
         self.settings.add_recent_project(project.root)
         self._project_changed()
@@ -325,6 +332,7 @@ class MainWindow(QMainWindow):
         self._show_stages(clip)
         if self.label_panel is not None:
             self.label_panel.set_clip(clip.id)
+        self.assessment_view.set_clip(clip.id)
 
     def _set_label_panel(self, project: Project | None) -> None:
         old, self.label_panel = self.label_panel, None

@@ -11,7 +11,8 @@ import pytest
 import torch
 from sqlalchemy import func, select
 
-from app.assessment.analysis import NO_SCORE_MODEL, analyze, latest_assessment
+from app.assessment.analysis import NO_SCORE_MODEL, analyze
+from app.assessment.stored import latest_assessment
 from app.assessment.evaluation import evaluate, write_predictions
 from app.assessment.registry import latest_model
 from app.assessment.training import train

@@ -1,0 +1,220 @@
+"""Assessment panel: the latest stored assessment of the current clip, and Analyze.
+
+Shows the score with its spread (or why there is none), the grade, where the stages came
+from, the five skill dimensions as bars with the frames that lowered each, and the feedback
+items. Double-clicking a dimension or a feedback item emits ``frameRequested(frame)`` (the
+first frame of its range) so the coach lands on the moment that needs work. Analyze runs
+:func:`app.assessment.analysis.analyze` in a worker thread (the window stays live) and shows
+the stored result; a newer request supersedes a running one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.assessment.stored import latest_assessment
+
+FRAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _bar(value: float | None) -> str:
+    """``0.62 ██████····``: a value in [0, 1] readable at a glance in a tree cell."""
+    if value is None:
+        return "not measured"
+    filled = round(10 * max(0.0, min(1.0, value)))
+    return f"{value:.2f} " + "█" * filled + "·" * (10 - filled)
+
+
+def _severity(value: float | None) -> str:
+    return "" if value is None else ("high" if value >= 0.66 else "medium" if value >= 0.33 else "low")
+
+
+class _AnalyzeWorker(QObject):
+    done = Signal(int, object)
+    failed = Signal(int, str)
+
+    def __init__(self, project, clip_id: int, generation: int) -> None:
+        super().__init__()
+        self.project, self.clip_id, self.generation = project, clip_id, generation
+        self.thread = QThread()
+        self.thread.setObjectName("analyze")
+        self.moveToThread(self.thread)
+        self.thread.started.connect(self._run)
+
+    @Slot()
+    def _run(self) -> None:
+        # Imported here: the models pull in torch, which the window need not load at start-up.
+        from app.assessment.analysis import analyze
+
+        try:
+            result = analyze(self.project, self.clip_id)
+        except Exception as exc:  # a bad clip or model file must not take the window down
+            self.failed.emit(self.generation, f"Analysis stopped: {exc}")
+        else:
+            self.done.emit(self.generation, result)
+        finally:
+            self.thread.quit()
+
+
+class AssessmentView(QWidget):
+    frameRequested = Signal(int)
+    analyzed = Signal(int)  # clip id, after a finished analysis
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("assessmentView")
+        self.project = None
+        self.clip_id: int | None = None
+        self._generation = 0
+        self._workers: list[_AnalyzeWorker] = []
+
+        self.analyze_button = QPushButton("Analyze", self)
+        self.analyze_button.setToolTip("Stages, score, skill dimensions and feedback of this clip")
+        self.analyze_button.clicked.connect(self.analyze)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(80)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.score_label = QLabel("No clip.", self)
+        self.score_label.setObjectName("assessmentScore")
+        self.score_label.setWordWrap(True)
+        self.tree = QTreeWidget(self)
+        self.tree.setColumnCount(4)
+        self.tree.setHeaderLabels(["Item", "Value", "Frames", "Detail"])
+        self.tree.setColumnWidth(0, 190)
+        self.tree.setColumnWidth(1, 120)
+        self.tree.setColumnWidth(2, 64)
+        self.tree.itemDoubleClicked.connect(self._activated)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.analyze_button)
+        bar.addWidget(self.busy)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.score_label)
+        layout.addWidget(self.tree, 1)
+        self._update_enabled()
+
+    # --- state ---------------------------------------------------------------------------
+    def set_project(self, project) -> None:
+        self.project = project
+        self.set_clip(None)
+
+    def set_clip(self, clip_id: int | None) -> None:
+        self.clip_id = clip_id
+        self._generation += 1  # a result for another clip is not shown here
+        self.busy.hide()
+        stored = latest_assessment(self.project, clip_id) if self.project and clip_id is not None else None
+        self.show_assessment(stored)
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        self.analyze_button.setEnabled(self.project is not None and self.clip_id is not None)
+
+    # --- analysis ------------------------------------------------------------------------
+    def analyze(self) -> None:
+        if self.project is None or self.clip_id is None:
+            return
+        self._generation += 1
+        worker = _AnalyzeWorker(self.project, self.clip_id, self._generation)
+        worker.done.connect(self._finished, Qt.ConnectionType.QueuedConnection)
+        worker.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
+        worker.thread.finished.connect(lambda w=worker: self._workers.remove(w) if w in self._workers else None)
+        self._workers.append(worker)
+        self.busy.show()
+        self.score_label.setText("Analysing…")
+        worker.thread.start()
+
+    def is_running(self) -> bool:
+        return any(w.thread.isRunning() for w in self._workers)
+
+    def shutdown(self, ms: int = 60_000) -> None:
+        """Join running analyses (call before the project closes)."""
+        for worker in list(self._workers):
+            worker.thread.wait(ms)
+
+    @Slot(int, object)
+    def _finished(self, generation: int, result) -> None:
+        if generation != self._generation:
+            return
+        self.busy.hide()
+        self.show_assessment(latest_assessment(self.project, result.clip_id), note=result.score_note)
+        self.analyzed.emit(result.clip_id)
+
+    @Slot(int, str)
+    def _failed(self, generation: int, reason: str) -> None:
+        if generation == self._generation:
+            self.busy.hide()
+            self.score_label.setText(reason)
+
+    # --- showing -------------------------------------------------------------------------
+    def show_assessment(self, stored: dict[str, Any] | None, note: str | None = None) -> None:
+        self.tree.clear()
+        if self.clip_id is None:
+            self.score_label.setText("No clip.")
+            return
+        if stored is None:
+            self.score_label.setText("Not analysed yet: press Analyze.")
+            return
+        if stored["score"] is None:
+            headline = "No score: no trained score model yet (plumb train PROJECT --task score)."
+        else:
+            spread = f" ± {stored['spread']:.2f}" if stored.get("spread") is not None else ""
+            headline = f"Score {stored['score']:.2f}{spread}  ·  {stored.get('grade') or ''}"
+        stages = stored.get("stages") or {}
+        if stages:
+            headline += f"\nStages from {stages.get('source', '?')}: " + ", ".join(
+                f"{name} {start}" for name, start in zip(stages["names"], [0, *stages["transitions"]]))
+        if note and stored["score"] is not None:
+            headline += f"\n{note}"
+        self.score_label.setText(headline)
+        dimensions = stored.get("dimensions")
+        if dimensions:
+            group = QTreeWidgetItem(self.tree, ["Skill", _bar(dimensions["overall"]), "",
+                                                "weighted sum of the five dimensions"])
+            for d in dimensions["items"]:
+                start, end = d["worst_frames"]
+                item = QTreeWidgetItem(group, [d["name"], _bar(d["value"]), f"{start}–{end}", d["evidence"]])
+                item.setToolTip(3, d["evidence"])
+                item.setData(0, FRAME_ROLE, start)
+            group.setExpanded(True)
+        items = stored.get("feedback") or []
+        if items:
+            group = QTreeWidgetItem(self.tree, [f"Feedback ({len(items)})", "", "", ""])
+            for f in items:
+                frames = f"{f['start_frame']}–{f['end_frame']}" if f["start_frame"] != f["end_frame"] \
+                    else str(f["start_frame"])
+                item = QTreeWidgetItem(group, [f["topic"], _severity(f.get("severity")), frames,
+                                               f"{f['text']} {f['fix']}"])
+                item.setToolTip(3, f"{f['text']}\n{f['fix']}")
+                item.setData(0, FRAME_ROLE, f["start_frame"])
+            group.setExpanded(True)
+
+    def dimension_rows(self) -> dict[str, str]:
+        """Dimension name -> its value column, as shown (for checks and accessibility)."""
+        out = {}
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            if group.text(0) == "Skill":
+                out = {group.child(k).text(0): group.child(k).text(1) for k in range(group.childCount())}
+        return out
+
+    def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        frame = item.data(0, FRAME_ROLE)
+        if frame is not None:
+            self.frameRequested.emit(int(frame))
