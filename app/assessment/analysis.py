@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from app.assessment.library import Library, clip_key, load_library
+from app.assessment.library import ScoredClip, clip_key, library_version, load_library, scored_clips_with_poses
 from app.assessment.plain import plain_json
 from app.assessment.registry import latest_model
 from app.assessment.splash import entry_splash
@@ -55,11 +55,11 @@ class AnalysisResult:
         return asdict(self)
 
 
-def references_for(sample: ClipSample, library: Library) -> list[ClipSample]:
-    scored = [s for s in library.samples if s.score is not None and s.key != sample.key]
-    same = [s for s in scored if sample.action is not None and s.action == sample.action]
-    pool = same or scored
-    return sorted(pool, key=lambda s: -s.score)[:MAX_REFERENCES]
+def reference_ids(clip_id: int, action: str | None, candidates: list[ScoredClip]) -> list[int]:
+    """The best-scored clips of ``action`` (else of any action), never the clip itself."""
+    scored = [c for c in candidates if c.clip_id != clip_id]
+    same = [c for c in scored if action is not None and c.action == action]
+    return [c.clip_id for c in sorted(same or scored, key=lambda c: (-c.score, c.clip_id))[:MAX_REFERENCES]]
 
 
 def _splash(project, clip_id: int, entry: int, references: list[ClipSample],
@@ -78,12 +78,16 @@ def _splash(project, clip_id: int, entry: int, references: list[ClipSample],
 
 
 def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool = True) -> AnalysisResult:
-    library = load_library(project)
-    sample = next((s for s in library.samples if s.key == clip_key(clip_id)), None)
+    clip = project.clip(clip_id)  # raises a clear error for an unknown id
+    wanted = reference_ids(clip_id, clip.action or clip.dive_number, scored_clips_with_poses(project))
+    record = latest_model(project, "score")
+    # Only the clip and its references are loaded: a library of thousands of clips stays cheap.
+    library = load_library(project, [clip_id, *wanted], schema=record.schema if record else None)
+    samples = {s.key: s for s in library.samples}
+    sample = samples.get(clip_key(clip_id))
     if sample is None:
-        name = project.clip(clip_id).name  # raises a clear error for an unknown id
-        why = library.skipped.get(name, "no poses")
-        raise AssessmentError(f"clip {clip_id} ({name}) cannot be analysed: {why}")
+        why = library.skipped.get(clip.name, "no poses")
+        raise AssessmentError(f"clip {clip_id} ({clip.name}) cannot be analysed: {why}")
     sport = project.setting("sport") or "diving"
     finder = StageFinder(project, library.schema)
     found = finder.find(sample)
@@ -94,7 +98,6 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
 
     score = spread = grade = None
     note, exemplars, model_id = NO_SCORE_MODEL, [], None
-    record = latest_model(project, "score")
     if record is not None:
         try:
             model = load_score_model(record.path, library.schema)
@@ -103,10 +106,10 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
             raise AssessmentError(f"score model {record.path.name}: {exc}") from None
         score, spread, grade, note, model_id = prediction.score, prediction.spread, prediction.grade, None, record.id
         exemplars = [{"clip_id": int(key), "score": s, "vote": v} for key, s, v in prediction.exemplars]
-        if record.data_fingerprint != library.fingerprint():
+        if record.data_fingerprint != library_version(project):
             note = "the library changed since this model was trained; retrain for up-to-date scores"
 
-    references = references_for(sample, library)
+    references = [samples[clip_key(i)] for i in wanted if clip_key(i) in samples]
     report, dimensions_note = None, None
     if references:
         try:

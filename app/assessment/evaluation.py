@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.assessment.library import load_library
+from app.assessment.library import library_version, load_library
 from app.assessment.metrics import NO_TEST, score_metrics, stage_metrics
 from app.assessment.registry import latest_model
 from app.assessment.stage_finder import StageFinder
@@ -65,7 +65,7 @@ def evaluate(project) -> Evaluation:
                                 "split": sample.split or "", "action": sample.action or "",
                                 "truth": sample.score, "prediction": p.score, "spread": p.spread,
                                 "grade": p.grade})
-        if score_record.data_fingerprint != library.fingerprint():
+        if score_record.data_fingerprint != library_version(project):
             notes.append("the library changed since the score model was trained")
     if (stages or {}).get("note") == NO_TEST or (score or {}).get("note") == NO_TEST:
         notes.append(NO_TEST)

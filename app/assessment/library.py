@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.store.models import WORKING_LAYER, Clip, ClipLabel, PoseFrame, StageLabel
 from inference.assess.sample import ClipSample
@@ -29,22 +29,53 @@ class Library:
     skipped: dict[str, str]
     schema: str | None
 
-    def fingerprint(self) -> str:
-        """Changes whenever a pose, label, split or stage of the library does."""
-        digest = hashlib.sha1()
-        for s in self.samples:
-            digest.update(repr((s.key, s.schema, s.score, s.action, s.difficulty, s.transitions,
-                                s.split)).encode())
-            digest.update(np.ascontiguousarray(s.keypoints).tobytes())
-        return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ScoredClip:
+    """What choosing reference clips needs, read without loading any pose."""
+
+    clip_id: int
+    action: str | None
+    score: float
+
+
+def library_version(project) -> str:
+    """Changes whenever a working-layer pose, a score, an expert stage, or a clip's split,
+    action or difficulty does; read from counts and last-change times, so it costs no pose
+    loading (models record it, and say when the library has moved on since)."""
+    with project.store.reading() as session:
+        parts = (
+            session.execute(select(func.count(), func.max(PoseFrame.updated_at))
+                            .where(PoseFrame.layer == WORKING_LAYER)).one(),
+            session.execute(select(func.count(), func.max(ClipLabel.updated_at),
+                                   func.sum(ClipLabel.overall_score))).one(),
+            session.execute(select(func.count(), func.max(StageLabel.updated_at))
+                            .where(StageLabel.source == "expert")).one(),
+            session.execute(select(Clip.id, Clip.split, Clip.action, Clip.dive_number, Clip.difficulty)
+                            .order_by(Clip.id)).all(),
+        )
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+
+
+def scored_clips_with_poses(project) -> list[ScoredClip]:
+    """Clips that have working-layer poses and a score (the mean over annotators)."""
+    with project.store.reading() as session:
+        posed = set(session.scalars(select(PoseFrame.clip_id).where(PoseFrame.layer == WORKING_LAYER).distinct()))
+        rows = session.execute(select(Clip.id, Clip.action, Clip.dive_number, func.avg(ClipLabel.overall_score))
+                               .join(ClipLabel, ClipLabel.clip_id == Clip.id)
+                               .where(ClipLabel.overall_score.is_not(None)).group_by(Clip.id)).all()
+    return [ScoredClip(i, action or dive, float(score)) for i, action, dive, score in rows if i in posed]
 
 
 def clip_key(clip_id: int) -> str:
     return str(clip_id)
 
 
-def load_library(project, clip_ids: Iterable[int] | None = None, layer: str = WORKING_LAYER) -> Library:
-    """Every selected clip (all when ``clip_ids`` is None) that has poses."""
+def load_library(project, clip_ids: Iterable[int] | None = None, layer: str = WORKING_LAYER,
+                 schema: str | None = None) -> Library:
+    """Every selected clip (all when ``clip_ids`` is None) that has poses, in ``schema`` (by
+    default the skeleton most of the selected clips use)."""
     wanted = None if clip_ids is None else set(clip_ids)
     with project.store.reading() as session:
         clips = [c for c in session.scalars(select(Clip).order_by(Clip.id)) if wanted is None or c.id in wanted]
@@ -62,7 +93,8 @@ def load_library(project, clip_ids: Iterable[int] | None = None, layer: str = WO
         for row in session.execute(statement):
             poses[row.clip_id].append(row)
     schema_votes = Counter(rows[0].schema for rows in poses.values() if rows)
-    schema = schema_votes.most_common(1)[0][0] if schema_votes else None
+    if schema is None and schema_votes:
+        schema = schema_votes.most_common(1)[0][0]
     samples, skipped = [], {}
     default_stages = _stage_names(project)
     for clip in clips:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app.assessment.library import Library, load_library
+from app.assessment.library import Library, library_version, load_library
 from app.assessment.metrics import score_metrics, stage_metrics
 from app.assessment.plain import plain_json
 from app.assessment.registry import ModelRecord, new_model_path, register_model
@@ -53,6 +53,7 @@ def train(project, task: str, config: TrainConfig, *, method: str = "auto",
     if task not in TASKS:
         raise AssessmentError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
     config = _checked_device(config)
+    version = library_version(project)
     library = _library(project)
     samples = library.samples
     path = new_model_path(project, task)
@@ -78,7 +79,7 @@ def train(project, task: str, config: TrainConfig, *, method: str = "auto",
         raise AssessmentError(str(exc)) from None
     metrics |= {"seed": config.seed, "device": config.device}
     model.save(path)
-    record = register_model(project, task, path, library.schema, plain_json(metrics), library.fingerprint())
+    record = register_model(project, task, path, library.schema, plain_json(metrics), version)
     return TrainOutcome(record, metrics, library.skipped)
 
 

@@ -204,3 +204,16 @@ def test_large_splash_is_measured_from_the_video(tmp_path):
         assert any("splash" in item["text"].lower() for item in result.feedback)
         calm = analyze(project, project.clips()[1].id)
         assert not any(f["name"] == "large splash" for f in calm.faults)
+
+
+def test_analysis_says_when_the_library_changed_since_training(tmp_path):
+    from app.edits.edit import set_clip_labels
+
+    project = synthetic_project(tmp_path / "p", 16, seed=9)
+    with project:
+        train(project, "score", FAST, method="coarse_fine")
+        clip = project.clips()[0]
+        assert analyze(project, clip.id).score_note is None
+        project.history.apply(set_clip_labels(clip.id, "coach", overall_score=12.5))
+        assert "changed since this model was trained" in analyze(project, clip.id).score_note
+        assert any("changed" in note for note in evaluate(project).notes)
