@@ -105,7 +105,8 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
         except (CheckpointError, ValueError) as exc:
             raise AssessmentError(f"score model {record.path.name}: {exc}") from None
         score, spread, grade, note, model_id = prediction.score, prediction.spread, prediction.grade, None, record.id
-        exemplars = [{"clip_id": int(key), "score": s, "vote": v} for key, s, v in prediction.exemplars]
+        exemplars = [{"clip_id": int(key) if key.isdigit() else None, "key": key, "score": s, "vote": v}
+                     for key, s, v in prediction.exemplars]
         if record.data_fingerprint != library_version(project):
             note = "the library changed since this model was trained; retrain for up-to-date scores"
 
