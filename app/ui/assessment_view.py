@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,8 +25,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.assessment.stored import latest_assessment
+from app.ui.background_call import BackgroundCall
 
 FRAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _analyze(project, clip_id: int):
+    # Imported here: the models pull in torch, which the window need not load at start-up.
+    from app.assessment.analysis import analyze
+
+    return analyze(project, clip_id)
 
 
 def _bar(value: float | None) -> str:
@@ -41,33 +49,6 @@ def _severity(value: float | None) -> str:
     return "" if value is None else ("high" if value >= 0.66 else "medium" if value >= 0.33 else "low")
 
 
-class _AnalyzeWorker(QObject):
-    done = Signal(int, object)
-    failed = Signal(int, str)
-
-    def __init__(self, project, clip_id: int, generation: int) -> None:
-        super().__init__()
-        self.project, self.clip_id, self.generation = project, clip_id, generation
-        self.thread = QThread()
-        self.thread.setObjectName("analyze")
-        self.moveToThread(self.thread)
-        self.thread.started.connect(self._run)
-
-    @Slot()
-    def _run(self) -> None:
-        # Imported here: the models pull in torch, which the window need not load at start-up.
-        from app.assessment.analysis import analyze
-
-        try:
-            result = analyze(self.project, self.clip_id)
-        except Exception as exc:  # a bad clip or model file must not take the window down
-            self.failed.emit(self.generation, f"Analysis stopped: {exc}")
-        else:
-            self.done.emit(self.generation, result)
-        finally:
-            self.thread.quit()
-
-
 class AssessmentView(QWidget):
     frameRequested = Signal(int)
     analyzed = Signal(int)  # clip id, after a finished analysis
@@ -78,7 +59,7 @@ class AssessmentView(QWidget):
         self.project = None
         self.clip_id: int | None = None
         self._generation = 0
-        self._workers: list[_AnalyzeWorker] = []
+        self._workers: list[BackgroundCall] = []
 
         self.analyze_button = QPushButton("Analyze", self)
         self.analyze_button.setToolTip("Stages, score, skill dimensions and feedback of this clip")
@@ -131,7 +112,9 @@ class AssessmentView(QWidget):
         if self.project is None or self.clip_id is None:
             return
         self._generation += 1
-        worker = _AnalyzeWorker(self.project, self.clip_id, self._generation)
+        project, clip_id = self.project, self.clip_id
+        worker = BackgroundCall(lambda: _analyze(project, clip_id), self._generation, name="analyze",
+                                failure="Analysis stopped")
         worker.done.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         worker.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
         worker.thread.finished.connect(lambda w=worker: self._workers.remove(w) if w in self._workers else None)

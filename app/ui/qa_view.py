@@ -16,7 +16,7 @@ Wiring, in MainWindow once a project is open::
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,38 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.label_qa import KINDS, Problem, check_project, count_by_kind
+from app.ui.background_call import BackgroundCall
 
 ALL_KINDS = "All kinds"
 CLIP_ROLE = Qt.ItemDataRole.UserRole
 FRAME_ROLE = Qt.ItemDataRole.UserRole + 1
 ERROR_COLOR = QColor("#b3261e")
 WARNING_COLOR = QColor("#8a5a00")
-
-
-class _CheckWorker(QObject):
-    """check_project in its own thread; emits done(generation, problems) or failed(generation, reason)."""
-
-    done = Signal(int, object)
-    failed = Signal(int, str)
-
-    def __init__(self, project, clip_ids, generation: int) -> None:
-        super().__init__()
-        self.project, self.clip_ids, self.generation = project, clip_ids, generation
-        self.thread = QThread()
-        self.thread.setObjectName("label-qa")
-        self.moveToThread(self.thread)
-        self.thread.started.connect(self._run)
-
-    @Slot()
-    def _run(self) -> None:
-        try:
-            problems = check_project(self.project, self.clip_ids)
-        except Exception as exc:  # a broken row must not take the window down
-            self.failed.emit(self.generation, f"The label checks stopped: {type(exc).__name__}: {exc}")
-        else:
-            self.done.emit(self.generation, problems)
-        finally:
-            self.thread.quit()
 
 
 class QaView(QWidget):
@@ -75,7 +50,7 @@ class QaView(QWidget):
         self.project = project
         self.problems: list[Problem] = []
         self._generation = 0
-        self._workers: list[_CheckWorker] = []
+        self._workers: list[BackgroundCall] = []
 
         self.refresh_button = QPushButton("Refresh", self)
         self.refresh_button.setToolTip("Run the label checks again over every clip")
@@ -121,7 +96,9 @@ class QaView(QWidget):
         if self.project is None:
             return
         self._generation += 1
-        worker = _CheckWorker(self.project, clip_ids, self._generation)
+        project = self.project
+        worker = BackgroundCall(lambda: check_project(project, clip_ids), self._generation,
+                                name="label-qa", failure="The label checks stopped")
         worker.done.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         worker.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
         worker.thread.finished.connect(lambda w=worker: self._forget(w))
@@ -138,7 +115,7 @@ class QaView(QWidget):
         for worker in list(self._workers):
             worker.thread.wait(ms)
 
-    def _forget(self, worker: _CheckWorker) -> None:
+    def _forget(self, worker: BackgroundCall) -> None:
         if worker in self._workers:
             self._workers.remove(worker)
 
