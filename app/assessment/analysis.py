@@ -28,6 +28,7 @@ from inference.assess.diving_faults import measure_diving_faults
 from inference.assess.feedback import feedback
 from inference.assess.sample import ClipSample
 from inference.assess.score.model import load_score_model
+from inference.sports.diving import award_band
 
 MAX_REFERENCES = 5
 NO_SCORE_MODEL = "no trained score model yet (plumb train PROJECT --task score)"
@@ -60,6 +61,15 @@ def reference_ids(clip_id: int, action: str | None, candidates: list[ScoredClip]
     scored = [c for c in candidates if c.clip_id != clip_id]
     same = [c for c in scored if action is not None and c.action == action]
     return [c.clip_id for c in sorted(same or scored, key=lambda c: (-c.score, c.clip_id))[:MAX_REFERENCES]]
+
+
+def judges_award(score: float, difficulty: float | None) -> str | None:
+    """A dive's score as the judges' award scale (METHODS §5): the three counted marks sum to
+    score / DD, so one mark is about score / (3 DD), read on the half-point scale."""
+    if difficulty is None or difficulty <= 0:
+        return None
+    mark = min(10.0, max(0.0, round(2 * score / (3 * difficulty)) / 2))
+    return f"{award_band(mark)} (about {mark:g} per judge)"
 
 
 def _splash(project, clip_id: int, entry: int, references: list[ClipSample],
@@ -105,6 +115,8 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
         except (CheckpointError, ValueError) as exc:
             raise AssessmentError(f"score model {record.path.name}: {exc}") from None
         score, spread, grade, note, model_id = prediction.score, prediction.spread, prediction.grade, None, record.id
+        if sport == "diving":
+            grade = judges_award(score, sample.difficulty) or grade
         exemplars = [{"clip_id": int(key) if key.isdigit() else None, "key": key, "score": s, "vote": v}
                      for key, s, v in prediction.exemplars]
         if record.data_fingerprint != library_version(project):

@@ -217,3 +217,15 @@ def test_analysis_says_when_the_library_changed_since_training(tmp_path):
         project.history.apply(set_clip_labels(clip.id, "coach", overall_score=12.5))
         assert "changed since this model was trained" in analyze(project, clip.id).score_note
         assert any("changed" in note for note in evaluate(project).notes)
+
+
+def test_a_dive_grade_reads_on_the_judges_award_scale(trained):
+    from app.assessment.analysis import judges_award
+
+    assert judges_award(72.0, 3.0) == "good (about 8 per judge)"
+    assert judges_award(85.5, 3.0) == "very good (about 9.5 per judge)"
+    assert judges_award(500.0, 3.0).startswith("excellent") and judges_award(50.0, None) is None
+    project, _, _ = trained
+    clip = project.clips()[0]
+    result = analyze(project, clip.id, store=False)
+    assert result.grade == judges_award(result.score, clip.difficulty)
