@@ -7,6 +7,7 @@ JSON with --json, so scripts and cluster jobs get everything the window offers.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -50,6 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"plumb {args.command}: interrupted; finished work was kept.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`plumb ... | head`): the remaining output has nowhere to go.
+        # Point stdout at devnull so Python's own flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
 
 
 def gui_main() -> int:

@@ -136,3 +136,30 @@ def test_add_builds_the_seek_index_only_for_long_gop_videos(tmp_path, capsys):
     run(capsys, "add", str(tmp_path / "q"), str(long_gop), "--no-proxy")
     with Project.open(tmp_path / "q") as project:
         assert not project.access_proxy_path(project.clips()[0]).exists()
+
+
+def test_output_cut_short_by_the_reader_is_not_a_traceback(tmp_path, monkeypatch):
+    """`plumb info ... | head`: the reader closed the pipe; plumb stops quietly with status 1."""
+    import os
+
+    from app.project import Project
+
+    Project.create(tmp_path / "p").close()
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+        def fileno(self):
+            return write_end
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    try:
+        assert main(["info", str(tmp_path / "p"), "--json"]) == 1
+    finally:
+        os.close(write_end)
