@@ -10,6 +10,7 @@ the stored result; a newer request supersedes a running one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.assessment.stored import latest_assessment
 from app.ui.background_call import BackgroundCall
+from app.ui.training_run import TrainingRun, outcome_summary
 
 FRAME_ROLE = Qt.ItemDataRole.UserRole
 
@@ -35,6 +37,12 @@ def _analyze(project, clip_id: int):
     from app.assessment.analysis import analyze
 
     return analyze(project, clip_id)
+
+
+def _default_config():
+    from inference.assess.training import TrainConfig  # torch, loaded only when training starts
+
+    return TrainConfig()
 
 
 def _bar(value: float | None) -> str:
@@ -52,14 +60,33 @@ def _severity(value: float | None) -> str:
 class AssessmentView(QWidget):
     frameRequested = Signal(int)
     analyzed = Signal(int)  # clip id, after a finished analysis
+    trained = Signal(str, object)  # task, TrainOutcome (or None when the run failed or was cancelled)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *,
+                 train_config: Callable[[], Any] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("assessmentView")
         self.project = None
         self.clip_id: int | None = None
         self._generation = 0
         self._workers: list[BackgroundCall] = []
+        self._train_config = train_config
+        self.training: TrainingRun | None = None
+
+        self.train_buttons = {task: QPushButton(f"Train {task} model", self) for task in ("stages", "score")}
+        self.train_buttons["stages"].setToolTip("Bi-GRU stage segmenter on the clips with expert stages")
+        self.train_buttons["score"].setToolTip("Score model on the scored clips, measured on the test split")
+        for task, button in self.train_buttons.items():
+            button.clicked.connect(lambda _checked=False, t=task: self.train(t))
+        self.train_progress = QProgressBar(self)
+        self.train_progress.setMaximumWidth(160)
+        self.train_progress.hide()
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.cancel_training)
+        self.cancel_button.hide()
+        self.train_label = QLabel("", self)
+        self.train_label.setObjectName("trainingStatus")
+        self.train_label.hide()
 
         self.analyze_button = QPushButton("Analyze", self)
         self.analyze_button.setToolTip("Stages, score, skill dimensions and feedback of this clip")
@@ -84,9 +111,14 @@ class AssessmentView(QWidget):
         bar.addWidget(self.analyze_button)
         bar.addWidget(self.busy)
         bar.addStretch(1)
+        for button in self.train_buttons.values():
+            bar.addWidget(button)
+        bar.addWidget(self.train_progress)
+        bar.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addWidget(self.train_label)
         layout.addWidget(self.score_label)
         layout.addWidget(self.tree, 1)
         self._update_enabled()
@@ -94,6 +126,7 @@ class AssessmentView(QWidget):
     # --- state ---------------------------------------------------------------------------
     def set_project(self, project) -> None:
         self.project = project
+        self._say("")
         self.set_clip(None)
 
     def set_clip(self, clip_id: int | None) -> None:
@@ -106,6 +139,63 @@ class AssessmentView(QWidget):
 
     def _update_enabled(self) -> None:
         self.analyze_button.setEnabled(self.project is not None and self.clip_id is not None)
+        training = self.training is not None and self.training.is_running()
+        for button in self.train_buttons.values():
+            button.setEnabled(self.project is not None and not training)
+
+    # --- training ------------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        self.train_label.setText(text)
+        self.train_label.setVisible(bool(text))
+
+    def train(self, task: str) -> bool:
+        """Train a ``task`` model in the background; False while another run is going."""
+        if self.project is None or (self.training is not None and self.training.is_running()):
+            return False
+        config = self._train_config() if self._train_config else _default_config()
+        run = TrainingRun(self.project, task, config)
+        run.progress.connect(self._train_progress, Qt.ConnectionType.QueuedConnection)
+        # Bound methods, not lambdas: a queued call runs in its receiver's thread, and a lambda
+        # would be called in the worker's thread, whose event loop has stopped by then.
+        run.finished.connect(self._train_finished, Qt.ConnectionType.QueuedConnection)
+        run.failed.connect(self._train_failed, Qt.ConnectionType.QueuedConnection)
+        run.thread.finished.connect(self._update_enabled, Qt.ConnectionType.QueuedConnection)
+        self.training = run
+        self.train_progress.setRange(0, config.epochs)
+        self.train_progress.setValue(0)
+        self.train_progress.show()
+        self.cancel_button.show()
+        self._say(f"Training the {task} model…")
+        run.start()
+        self._update_enabled()
+        return True
+
+    def cancel_training(self) -> None:
+        if self.training is not None:
+            self.training.cancel()
+            self._say("Cancelling after this epoch…")
+
+    @Slot(int, int, float)
+    def _train_progress(self, epoch: int, epochs: int, metric: float) -> None:
+        self.train_progress.setValue(epoch)
+        self._say(f"Epoch {epoch} of at most {epochs}: validation {metric:.3f}")
+
+    @Slot(object)
+    def _train_finished(self, outcome) -> None:
+        task = self.training.task
+        self._end_training(outcome_summary(task, outcome.metrics))
+        self.trained.emit(task, outcome)
+
+    @Slot(str)
+    def _train_failed(self, message: str) -> None:
+        self._end_training(message)
+        self.trained.emit(self.training.task, None)
+
+    def _end_training(self, text: str) -> None:
+        self.train_progress.hide()
+        self.cancel_button.hide()
+        self._say(text)
+        self._update_enabled()
 
     # --- analysis ------------------------------------------------------------------------
     def analyze(self) -> None:
@@ -127,7 +217,10 @@ class AssessmentView(QWidget):
         return any(w.thread.isRunning() for w in self._workers)
 
     def shutdown(self, ms: int = 60_000) -> None:
-        """Join running analyses (call before the project closes)."""
+        """Cancel training and join running work (call before the project closes)."""
+        if self.training is not None:
+            self.training.cancel()
+            self.training.wait(ms)
         for worker in list(self._workers):
             worker.thread.wait(ms)
 
