@@ -21,10 +21,14 @@ def _epoch_line(report) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from app.assessment.training import train
+    from app.errors import AssessmentError
     from app.project import Project
     from inference.assess.training import TrainConfig
 
-    config = TrainConfig(epochs=args.epochs, patience=args.patience, seed=args.seed, device=args.device)
+    try:
+        config = TrainConfig(epochs=args.epochs, patience=args.patience, seed=args.seed, device=args.device)
+    except ValueError as exc:
+        raise AssessmentError(f"{exc}; see plumb train --help") from None
     with Project.open(args.project) as project:
         outcome = train(project, args.task, config, method=args.method,
                         progress=None if args.json else _epoch_line)

@@ -92,6 +92,8 @@ def test_cli_train_evaluate_analyze(trained, tmp_path, capsys):
     assert plumb(["analyze", root, "--clip", str(clip.id)]) == 0
     text = capsys.readouterr().out
     assert "score" in text and "skill" in text and "stages (expert)" in text
+    assert plumb(["train", root, "--task", "score", "--epochs", "0"]) == 1
+    assert "epochs must be >= 1" in capsys.readouterr().err
     if not torch.cuda.is_available():
         assert plumb(["train", root, "--task", "score", "--device", "cuda"]) == 1
         assert "cuda" in capsys.readouterr().err.lower()
