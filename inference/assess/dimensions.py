@@ -310,11 +310,14 @@ def _own(s: _Clip, others: list[_Clip], width: int) -> dict[str, _Raw]:
     if judged.any():
         span = np.where(judged, (rom[:, 1] - rom[:, 0]) / np.where(judged, ref_span, 1.0), 1.0)
         short = np.maximum(0.0, 1.0 - span)
-        a = int(np.argmax(short))
+        a = int(np.argmax(np.where(judged, short, -1.0)))
         # Centre the window where the clip comes closest to the extreme it falls short of.
         low = (rom[a, 0] - ref_rom[a, 0]) > (ref_rom[a, 1] - rom[a, 1])
         angle = np.where(s.angle_seen[:, a], s.angles[:, a], np.nan)
-        centre = int(np.nanargmin(angle) if low else np.nanargmax(angle))
+        if np.isfinite(angle).any():
+            centre = int(np.nanargmin(angle) if low else np.nanargmax(angle))
+        else:  # the angle is only known from filled-in joints: no frame to point at
+            centre = t // 2
         out["range of motion"] = _Raw(float(short[judged].mean()), window_around(t, width, centre),
                                       f"the {ANGLE_TRIPLES[a][0].replace('_', ' ')} angle covers "
                                       f"{100 * (1 - short[a]):.0f} % of the references' range")

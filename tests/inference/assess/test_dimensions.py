@@ -137,3 +137,23 @@ def test_perfect_dive_is_at_least_as_good_as_the_references(library):
     refs, _ = library
     perfect = synthetic_dive(99, 1.0, "105B").sample
     assert compute_dimensions(perfect, refs).overall >= 0.7
+
+
+def test_a_clip_that_never_shows_the_legs_is_still_measured():
+    """Filmed from the waist up while the references show the whole body."""
+    lib = [d.sample for d in synthetic_library(12, 21) if d.sample.action == "105B"]
+    legs = [MPII16.index(n) for n in ("r_ankle", "r_knee", "l_knee", "l_ankle")]
+
+    def without_legs(sample):
+        kp = sample.keypoints.copy()
+        kp[:, legs, :2] = np.nan
+        kp[:, legs, 2] = 0.0
+        return replace(sample, keypoints=kp)
+
+    # Identical movements: every judged joint angle covers the references' range exactly, so
+    # the range-of-motion window must not fall on an angle the clip never shows.
+    references = [replace(lib[0], key=f"reference {i}") for i in range(3)]
+    query = without_legs(replace(lib[0], key="query"))
+    report = compute_dimensions(query, references)
+    assert len(report.dimensions) == 5 and 0 <= report.overall <= 1
+    assert all(0 <= d.worst_frames[0] <= d.worst_frames[1] < query.num_frames for d in report.dimensions)
