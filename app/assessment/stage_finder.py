@@ -13,7 +13,7 @@ from inference.assess.stages import StagePrediction, one_hot_stages
 from inference.assess.stages.diving_fallback import diving_stages
 from inference.assess.stages.segmenter import TrainedSegmenter, load_segmenter
 
-EXPERT, MODEL, RULES = "expert", "model", "motion rules"
+EXPERT, MODEL, RULES, SINGLE = "expert", "model", "motion rules", "single stage"
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,9 @@ class StageFinder:
                                       "plumb train PROJECT --task stages") from None
 
     def find(self, sample: ClipSample) -> FoundStages | None:
+        if len(sample.stage_names) == 1:  # the sport has one stage: it is the whole clip
+            probs = one_hot_stages((), sample.num_frames, 1)
+            return FoundStages(StagePrediction((), tuple(sample.stage_names), probs, 1.0), SINGLE)
         if self.use_expert and sample.transitions:
             k = len(sample.transitions) + 1
             probs = one_hot_stages(tuple(sample.transitions), sample.num_frames, k)

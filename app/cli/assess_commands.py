@@ -100,7 +100,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print_json(result.to_json())
         return 0
     print(f"Clip {result.clip_id} (assessment {result.assessment_id})")
-    if result.stages:
+    if result.stages and not result.stages["transitions"]:
+        print(f"  stages ({result.stages['source']}): {result.stages['names'][0]}, the whole clip")
+    elif result.stages:
         spans = ", ".join(f"{n} from frame {t}" for n, t in zip(result.stages["names"][1:], result.stages["transitions"]))
         print(f"  stages ({result.stages['source']}): {result.stages['names'][0]} first, {spans}")
     else:

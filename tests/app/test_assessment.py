@@ -231,3 +231,17 @@ def test_a_dive_grade_reads_on_the_judges_award_scale(trained):
     clip = project.clips()[0]
     result = analyze(project, clip.id, store=False)
     assert result.grade == judges_award(result.score, clip.difficulty)
+
+
+def test_a_one_stage_sport_takes_the_whole_clip_as_its_stage(tmp_path):
+    from app.project import Project
+
+    with Project.create(tmp_path / "p") as project:
+        project.set_setting("sport", "strength")
+        project_io.import_sequences(project, [as_sequence(d.sample, with_stages=False)
+                                              for d in synthetic_library(20, 12)], fps=30.0)
+        outcome = train(project, "score", FAST, method="coarse_fine")
+        assert outcome.metrics["n_test"] > 0
+        result = analyze(project, project.clips()[0].id)
+        assert result.stages == {"names": ["set"], "transitions": [], "source": "single stage", "confidence": 1.0}
+        assert result.score is not None and result.faults == []  # diving faults are for dives only
