@@ -239,7 +239,7 @@ def test_a_one_stage_sport_takes_the_whole_clip_as_its_stage(tmp_path):
     with Project.create(tmp_path / "p") as project:
         project.set_setting("sport", "strength")
         project_io.import_sequences(project, [as_sequence(d.sample, with_stages=False)
-                                              for d in synthetic_library(20, 12)], fps=30.0)
+                                              for d in synthetic_library(25, 12)], fps=30.0)
         outcome = train(project, "score", FAST, method="coarse_fine")
         assert outcome.metrics["n_test"] > 0
         result = analyze(project, project.clips()[0].id)
