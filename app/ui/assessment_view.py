@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.assessment.stored import latest_assessment
-from app.ui.background_call import BackgroundCall
+from app.ui.background_call import BackgroundCalls
 from app.ui.training_run import TrainingRun, outcome_summary
 
 FRAME_ROLE = Qt.ItemDataRole.UserRole
@@ -68,8 +68,9 @@ class AssessmentView(QWidget):
         self.setObjectName("assessmentView")
         self.project = None
         self.clip_id: int | None = None
-        self._generation = 0
-        self._workers: list[BackgroundCall] = []
+        self.calls = BackgroundCalls(self)
+        self.calls.done.connect(self._finished)
+        self.calls.failed.connect(self._failed)
         self._train_config = train_config
         self.training: TrainingRun | None = None
 
@@ -131,7 +132,7 @@ class AssessmentView(QWidget):
 
     def set_clip(self, clip_id: int | None) -> None:
         self.clip_id = clip_id
-        self._generation += 1  # a result for another clip is not shown here
+        self.calls.supersede()  # a result for another clip is not shown here
         self.busy.hide()
         stored = latest_assessment(self.project, clip_id) if self.project and clip_id is not None else None
         self.show_assessment(stored)
@@ -201,42 +202,31 @@ class AssessmentView(QWidget):
     def analyze(self) -> None:
         if self.project is None or self.clip_id is None:
             return
-        self._generation += 1
         project, clip_id = self.project, self.clip_id
-        worker = BackgroundCall(lambda: _analyze(project, clip_id), self._generation, name="analyze",
-                                failure="Analysis stopped")
-        worker.done.connect(self._finished, Qt.ConnectionType.QueuedConnection)
-        worker.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
-        worker.thread.finished.connect(lambda w=worker: self._workers.remove(w) if w in self._workers else None)
-        self._workers.append(worker)
+        self.calls.start(lambda: _analyze(project, clip_id), name="analyze", failure="Analysis stopped")
         self.busy.show()
         self.score_label.setText("Analysing…")
-        worker.thread.start()
 
     def is_running(self) -> bool:
-        return any(w.thread.isRunning() for w in self._workers)
+        return self.calls.is_running()
 
     def shutdown(self, ms: int = 60_000) -> None:
         """Cancel training and join running work (call before the project closes)."""
         if self.training is not None:
             self.training.cancel()
             self.training.wait(ms)
-        for worker in list(self._workers):
-            worker.thread.wait(ms)
+        self.calls.wait(ms)
 
-    @Slot(int, object)
-    def _finished(self, generation: int, result) -> None:
-        if generation != self._generation:
-            return
+    @Slot(object)
+    def _finished(self, result) -> None:
         self.busy.hide()
         self.show_assessment(latest_assessment(self.project, result.clip_id), note=result.score_note)
         self.analyzed.emit(result.clip_id)
 
-    @Slot(int, str)
-    def _failed(self, generation: int, reason: str) -> None:
-        if generation == self._generation:
-            self.busy.hide()
-            self.score_label.setText(reason)
+    @Slot(str)
+    def _failed(self, reason: str) -> None:
+        self.busy.hide()
+        self.score_label.setText(reason)
 
     # --- showing -------------------------------------------------------------------------
     def show_assessment(self, stored: dict[str, Any] | None, note: str | None = None) -> None:

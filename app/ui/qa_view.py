@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.label_qa import KINDS, Problem, check_project, count_by_kind
-from app.ui.background_call import BackgroundCall
+from app.ui.background_call import BackgroundCalls
 
 ALL_KINDS = "All kinds"
 CLIP_ROLE = Qt.ItemDataRole.UserRole
@@ -49,8 +49,9 @@ class QaView(QWidget):
         self.setObjectName("qaView")
         self.project = project
         self.problems: list[Problem] = []
-        self._generation = 0
-        self._workers: list[BackgroundCall] = []
+        self.calls = BackgroundCalls(self)
+        self.calls.done.connect(self._finished)
+        self.calls.failed.connect(self._failed)
 
         self.refresh_button = QPushButton("Refresh", self)
         self.refresh_button.setToolTip("Run the label checks again over every clip")
@@ -95,43 +96,29 @@ class QaView(QWidget):
         """Run the checks off the UI thread; a newer refresh supersedes a running one."""
         if self.project is None:
             return
-        self._generation += 1
         project = self.project
-        worker = BackgroundCall(lambda: check_project(project, clip_ids), self._generation,
-                                name="label-qa", failure="The label checks stopped")
-        worker.done.connect(self._finished, Qt.ConnectionType.QueuedConnection)
-        worker.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
-        worker.thread.finished.connect(lambda w=worker: self._forget(w))
-        self._workers.append(worker)
+        self.calls.start(lambda: check_project(project, clip_ids), name="label-qa",
+                         failure="The label checks stopped")
         self.busy.show()
         self.summary.setText("Checking labels…")
-        worker.thread.start()
 
     def is_running(self) -> bool:
-        return any(w.thread.isRunning() for w in self._workers)
+        return self.calls.is_running()
 
     def shutdown(self, ms: int = 30_000) -> None:
         """Join running checks (call before the project closes)."""
-        for worker in list(self._workers):
-            worker.thread.wait(ms)
+        self.calls.wait(ms)
 
-    def _forget(self, worker: BackgroundCall) -> None:
-        if worker in self._workers:
-            self._workers.remove(worker)
-
-    @Slot(int, object)
-    def _finished(self, generation: int, problems: list[Problem]) -> None:
-        if generation != self._generation:
-            return  # superseded
+    @Slot(object)
+    def _finished(self, problems: list[Problem]) -> None:
         self.busy.hide()
         self.set_problems(problems)
         self.checked.emit(len(problems))
 
-    @Slot(int, str)
-    def _failed(self, generation: int, reason: str) -> None:
-        if generation == self._generation:
-            self.busy.hide()
-            self.summary.setText(reason)
+    @Slot(str)
+    def _failed(self, reason: str) -> None:
+        self.busy.hide()
+        self.summary.setText(reason)
 
     # --- showing -------------------------------------------------------------------------
     def set_problems(self, problems: list[Problem]) -> None:
