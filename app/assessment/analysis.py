@@ -73,13 +73,12 @@ def judges_award(score: float, difficulty: float | None) -> str | None:
 
 
 def _splash(project, clip_id: int, entry: int, references: list[ClipSample],
-            finder: StageFinder) -> dict[str, float] | None:
+            reference_cuts: list[tuple[int, ...] | None]) -> dict[str, float] | None:
     value = entry_splash(project, clip_id, entry)
     if value is None:
         return None
     theirs = []
-    for reference in references:
-        cuts = finder.transitions(reference)
+    for reference, cuts in zip(references, reference_cuts):
         if cuts is not None and len(cuts) == 2:
             measured = entry_splash(project, int(reference.key), cuts[1])
             if measured is not None:
@@ -123,18 +122,19 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
             note = "the library changed since this model was trained; retrain for up-to-date scores"
 
     references = [samples[clip_key(i)] for i in wanted if clip_key(i) in samples]
+    reference_cuts = [finder.transitions(r) for r in references]
     report, dimensions_note = None, None
     if references:
         try:
             report = compute_dimensions(sample, references, transitions=transitions,
-                                        reference_transitions=[finder.transitions(r) for r in references])
+                                        reference_transitions=reference_cuts)
         except ValueError as exc:
             dimensions_note = str(exc)
     else:
         dimensions_note = "skill dimensions need reference clips: give scores to some clips of this action"
     faults, splash = [], None
     if sport == "diving" and transitions is not None and len(transitions) == 2:
-        splash = _splash(project, clip_id, transitions[1], references, finder)
+        splash = _splash(project, clip_id, transitions[1], references, reference_cuts)
         faults = measure_diving_faults(sample, transitions, splash=(splash or {}).get("value"),
                                        splash_reference=(splash or {}).get("reference"))
     items = feedback(report, faults, sport=sport, level=level, stage_names=sample.stage_names) \

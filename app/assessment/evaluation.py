@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.assessment.library import library_version, load_library
-from app.assessment.metrics import NO_TEST, score_metrics, stage_metrics
+from app.assessment.metrics import NO_TEST, predict_scores, score_metrics, stage_metrics
 from app.assessment.registry import latest_model
 from app.assessment.stage_finder import StageFinder
 from app.datasets.atomic import write_bytes
@@ -39,11 +39,12 @@ def evaluate(project) -> Evaluation:
     notes: list[str] = []
     stages = score = None
     predictions: list[dict[str, Any]] = []
-    stage_record = latest_model(project, "stages")
+    finder = StageFinder(project, library.schema)
+    stage_record = finder.record
     if stage_record is None:
         notes.append("no trained stage model (plumb train PROJECT --task stages)")
     else:
-        segmenter = StageFinder(project, library.schema).segmenter
+        segmenter = finder.segmenter
         test = [s for s in library.samples if s.split == "test" and s.transitions]
         stages = {"model_id": stage_record.id} | stage_metrics(segmenter.predict, test, project)
     score_record = latest_model(project, "score")
@@ -54,13 +55,14 @@ def evaluate(project) -> Evaluation:
             model = load_score_model(score_record.path, library.schema)
         except CheckpointError as exc:
             raise AssessmentError(f"score model {score_record.path.name}: {exc}") from None
-        finder = StageFinder(project, library.schema)
         scored = [s for s in library.samples if s.score is not None]
-        test = [s for s in scored if s.split == "test"]
+        predicted = predict_scores(model, scored, finder.transitions)
+        test = [(s, p.score) for s, p in zip(scored, predicted) if s.split == "test"]
         train = [s for s in scored if s.split != "test"]
-        score = {"model_id": score_record.id} | score_metrics(model, train, test, finder.transitions)
+        score = {"model_id": score_record.id} | score_metrics(model.method, [p for _, p in test], train,
+                                                              [s for s, _ in test])
         names = {c.id: c.name for c in project.clips()}
-        for sample, p in zip(scored, model.predict_many(scored, [finder.transitions(s) for s in scored])):
+        for sample, p in zip(scored, predicted):
             predictions.append({"clip_id": int(sample.key), "name": names.get(int(sample.key), ""),
                                 "split": sample.split or "", "action": sample.action or "",
                                 "truth": sample.score, "prediction": p.score, "spread": p.spread,

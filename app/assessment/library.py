@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import func, select
 
+from app.sports_templates import load_sport
 from app.store.models import WORKING_LAYER, Clip, ClipLabel, PoseFrame, StageLabel
 from inference.assess.sample import ClipSample
 from inference.skeletons import convert, get_skeleton
@@ -120,8 +121,6 @@ def load_library(project, clip_ids: Iterable[int] | None = None, layer: str = WO
 
 
 def _stage_names(project) -> tuple[str, ...]:
-    from app.sports_templates import load_sport
-
     return tuple(load_sport(project.setting("sport") or "diving").stage_names)
 
 

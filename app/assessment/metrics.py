@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from inference.assess.metrics import r_l2, roc_auc, srcc
-from inference.assess.priors import action_mean_prior, difficulty_prior, mean_prior, prior_report
+from inference.assess.priors import action_mean_prior, difficulty_prior, mean_prior
 from inference.assess.sample import ClipSample
 from inference.assess.stages import StagePrediction, aiou, clip_ious
 from inference.assess.stages.diving_fallback import diving_stages
@@ -61,28 +61,29 @@ def score_table(predicted: np.ndarray, test: Sequence[ClipSample], y_min: float,
     return out
 
 
-def score_metrics(model, train: Sequence[ClipSample], test: Sequence[ClipSample],
-                  transitions_for: Callable[[ClipSample], tuple[int, ...] | None]) -> dict[str, Any]:
-    if not test:
-        return {"n_test": 0, "note": NO_TEST}
-    predictions = model.predict_many(test, [transitions_for(s) for s in test])
-    predicted = np.array([p.score for p in predictions], np.float64)
-    scores = [s.score for s in (*train, *test)]
-    y_min, y_max = float(min(scores)), float(max(scores))
-    table = score_table(predicted, test, y_min, y_max)
-    priors = {name: values | ({"auc": _prior_auc(name, train, test)} if "auc" in table else {})
-              for name, values in prior_report(train, test).items()}
-    best_prior = max((v["srcc"] for v in priors.values() if v.get("srcc") == v.get("srcc")), default=float("nan"))
-    return {"n_test": len(test), "method": model.method, "test": table, "priors": priors,
-            "beats_priors": bool(table["srcc"] > best_prior) if best_prior == best_prior else None}
-
-
 PRIORS = {"difficulty": difficulty_prior, "action_mean": action_mean_prior, "mean": mean_prior}
 
 
-def _prior_auc(name: str, train, test) -> float | None:
-    predicted = PRIORS[name](train, test)
-    if predicted is None:
-        return None
-    truth = np.array([s.score for s in test])
-    return roc_auc(predicted, truth == truth.max())
+def predict_scores(model, samples: Sequence[ClipSample],
+                   transitions_for: Callable[[ClipSample], tuple[int, ...] | None]) -> list:
+    """One batched prediction per clip, with the stages each clip is scored by."""
+    return model.predict_many(samples, [transitions_for(s) for s in samples])
+
+
+def score_metrics(method: str, predicted: np.ndarray, train: Sequence[ClipSample],
+                  test: Sequence[ClipSample]) -> dict[str, Any]:
+    """The model's test figures (``predicted``, one per test clip) beside each label-only
+    prior's on the same clips; R-l2 uses the score range over train and test."""
+    if not test:
+        return {"n_test": 0, "note": NO_TEST}
+    scores = [s.score for s in (*train, *test)]
+    y_min, y_max = float(min(scores)), float(max(scores))
+    table = score_table(np.asarray(predicted, np.float64), test, y_min, y_max)
+    priors = {}
+    for name, prior in PRIORS.items():
+        guessed = prior(train, test)
+        if guessed is not None:
+            priors[name] = score_table(guessed, test, y_min, y_max)
+    best_prior = max((v["srcc"] for v in priors.values() if v["srcc"] == v["srcc"]), default=float("nan"))
+    return {"n_test": len(test), "method": method, "test": table, "priors": priors,
+            "beats_priors": bool(table["srcc"] > best_prior) if best_prior == best_prior else None}

@@ -10,26 +10,21 @@ athlete's last known box when the poses have boxes.
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import select
-
 from app.media.errors import MediaError
 from app.media.frame_source import FrameSource
-from app.store.models import WORKING_LAYER, PoseFrame
+from app.store.queries import pose_track
 from inference.assess.visual_cues import splash_area
 
 ENTRY_SECONDS = 1.0  # splash rises and falls within about a second of the hands hitting the water
 
 
 def _boxes(project, clip_id: int, first: int, count: int) -> np.ndarray | None:
+    """``(count, 4)`` athlete boxes from frame ``first`` on (NaN where none), or None."""
     with project.store.reading() as session:
-        rows = session.execute(select(PoseFrame.frame, PoseFrame.bbox_x1, PoseFrame.bbox_y1, PoseFrame.bbox_x2,
-                                      PoseFrame.bbox_y2)
-                               .where(PoseFrame.clip_id == clip_id, PoseFrame.layer == WORKING_LAYER,
-                                      PoseFrame.frame >= first, PoseFrame.frame < first + count)).all()
+        track = pose_track(session, clip_id)
     boxes = np.full((count, 4), np.nan, np.float32)
-    for frame, *box in rows:
-        if None not in box:
-            boxes[frame - first] = box
+    inside = (track.frames >= first) & (track.frames < first + count)
+    boxes[track.frames[inside] - first] = track.bbox[inside]
     return boxes if np.isfinite(boxes).all(axis=1).any() else None
 
 

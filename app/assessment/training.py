@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.assessment.library import Library, library_version, load_library
-from app.assessment.metrics import score_metrics, stage_metrics
+from app.assessment.metrics import predict_scores, score_metrics, stage_metrics
 from app.assessment.plain import plain_json
 from app.assessment.registry import ModelRecord, new_model_path, register_model
 from app.assessment.stage_finder import StageFinder
@@ -73,7 +73,8 @@ def train(project, task: str, config: TrainConfig, *, method: str = "auto",
                                       progress=progress, cancelled=cancelled)
             train_part = [s for s in scored if s.split != "test"]
             test = [s for s in scored if s.split == "test"]
-            metrics = score_metrics(model, train_part, test, finder.transitions) | {
+            predicted = [p.score for p in predict_scores(model, test, finder.transitions)]
+            metrics = score_metrics(model.method, predicted, train_part, test) | {
                 "n_scored": len(scored), "info": plain_json(model.info)}
     except ValueError as exc:
         raise AssessmentError(str(exc)) from None

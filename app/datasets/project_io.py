@@ -385,8 +385,9 @@ def _apply_labels(session, row: Clip, labels: dict[str, Any], annotator: str) ->
     if labels.get("split"):
         row.split = str(labels["split"])
     if labels.get("action"):
-        row.dive_number = _dive_number(str(labels["action"])) or row.dive_number
-        row.action = _dive_number(str(labels["action"])) or str(labels["action"])
+        dive = _dive_number(str(labels["action"]))
+        row.dive_number = dive or row.dive_number
+        row.action = dive or str(labels["action"])
     if labels.get("difficulty") is not None:
         row.difficulty = float(labels["difficulty"])
     if labels.get("score") is None:
