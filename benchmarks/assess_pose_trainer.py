@@ -80,7 +80,8 @@ def run(source: Path, seeds: int, epochs: int) -> None:
                 print(f"seed {seed} {method:12s} n={count} test={score['n_test']}: SRCC {score['test']['srcc']:.3f} "
                       f"AUC {score['test']['auc']:.3f} ({elapsed:.1f} s)", flush=True)
             for name, values in score["priors"].items():
-                if values.get("srcc") is not None:  # the constant mean prior has no ranking
+                srcc = values.get("srcc")
+                if srcc is not None and srcc == srcc:  # the constant mean prior has no ranking (nan)
                     results[f"prior {name}"].append((values["srcc"], values.get("auc") or np.nan))
     print("\nmean ± sd over split seeds (test split):")
     for name, values in results.items():
