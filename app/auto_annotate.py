@@ -54,6 +54,7 @@ class PoseOptions:
     max_gap: int | None = None  # frames; None: a third of a second
     smooth: float = 0.0  # Gaussian sigma in frames; 0 leaves model output as it is
     rerun: bool = False  # discard the clip's earlier run of this backend and start again
+    device: str = "auto"  # torch device of the pose network: auto (GPU when there is one), cpu, cuda
 
 
 def _backend(options: PoseOptions, mode: str, given: PoseBackend | None = None) -> PoseBackend:
@@ -61,7 +62,8 @@ def _backend(options: PoseOptions, mode: str, given: PoseBackend | None = None) 
         get_skeleton(options.schema)
         if given is not None:
             return given
-        return make_backend(options.backend, model=options.model, config=options.config, mode=mode)
+        return make_backend(options.backend, model=options.model, config=options.config, mode=mode,
+                            device=options.device)
     except (PoseBackendError, ValueError) as exc:
         raise PlumbError(str(exc)) from exc
 

@@ -21,7 +21,7 @@ def _options(args: argparse.Namespace):
         start = StartBox(int(frame), tuple(box))
     return PoseOptions(backend=args.backend, model=args.model, config=args.config, schema=args.schema,
                        start=start, max_gap=args.max_gap, smooth=args.smooth,
-                       rerun=getattr(args, "rerun", False))
+                       rerun=getattr(args, "rerun", False), device=args.device)
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
@@ -70,6 +70,7 @@ def _pose_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the athlete's box on one frame (otherwise chosen automatically)")
     parser.add_argument("--max-gap", type=int, help="longest gap (frames) filled by interpolation")
     parser.add_argument("--smooth", type=float, default=0.0, help="temporal smoothing strength in frames (0: off)")
+    parser.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu or cuda")
     parser.add_argument("--json", action="store_true")
 
 

@@ -9,6 +9,16 @@ from inference.pose.base import PoseBackend, PoseBackendError
 BACKEND_NAMES = ("mediapipe", "onnx", "mmpose")
 
 
+def checked_device(device: str) -> str:
+    """The device name, or PoseBackendError with a one-line reason (e.g. cuda without a GPU)."""
+    from inference.devices import pick_device
+
+    try:
+        return str(pick_device(device))
+    except ValueError as exc:
+        raise PoseBackendError(str(exc)) from exc
+
+
 def make_backend(
     name: str = "mediapipe",
     *,
@@ -18,7 +28,12 @@ def make_backend(
     mode: str = "video",
     device: str = "auto",
 ) -> PoseBackend:
-    """A ready backend. `model` is the .onnx file (onnx) or the checkpoint (mmpose, with `config`)."""
+    """A ready backend. `model` is the .onnx file (onnx) or the checkpoint (mmpose, with `config`).
+
+    device: "auto" (a GPU when there is one), "cpu" or "cuda"; refused at once when absent here,
+    before any model is loaded.
+    """
+    checked_device(device)
     if name == "mediapipe":
         from inference.pose.mediapipe_backend import MediaPipePose
 
