@@ -37,7 +37,7 @@ def make_backend(
     if name == "mediapipe":
         from inference.pose.mediapipe_backend import MediaPipePose
 
-        return MediaPipePose(mode=mode)
+        return MediaPipePose(mode=mode, device=device)
     if name == "onnx":
         if model is None:
             raise PoseBackendError("The onnx backend needs a model file: --model path/to/pose.onnx")
@@ -45,7 +45,7 @@ def make_backend(
         from inference.pose.onnx_backend import OnnxTopDown
 
         # MediaPipe finds the people; the ONNX model refines each person's joints.
-        return OnnxTopDown(model, schema=schema, detector=MediaPipePose(mode=mode))
+        return OnnxTopDown(model, schema=schema, detector=MediaPipePose(mode=mode, upright=False))
     if name == "mmpose":
         if model is None or config is None:
             raise PoseBackendError("The mmpose backend needs --config CONFIG.py and --model CHECKPOINT.pth")

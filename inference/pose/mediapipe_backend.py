@@ -34,6 +34,7 @@ import numpy as np
 
 from inference.pose.base import Box, PersonPose, PoseBackendError, box_iou, box_of
 from inference.pose.mediapipe_bundle import SETUP_HINT, mediapipe_model_files, pose_task_bundle
+from inference.pose.still import as_person
 from inference.skeletons import MEDIAPIPE33
 
 log = logging.getLogger(__name__)
@@ -331,6 +332,23 @@ def _crop_region(bbox: Box, width: int, height: int, enlarge: float) -> tuple[in
 # The backend
 # --------------------------------------------------------------------------------------------
 
+# The landmark network's own person flag below which its answer is nobody (MediaPipe's default
+# tracking threshold on the same output).
+UPRIGHT_MIN_FLAG = 0.5
+
+
+def _upright_estimator(device: str):
+    from inference.devices import pick_device
+    from inference.pose.blazepose import LandmarkRunner
+    from inference.pose.upright import UprightEstimator
+
+    try:
+        torch_device = pick_device(device)
+    except ValueError as exc:
+        raise PoseBackendError(str(exc)) from exc
+    return UprightEstimator(LandmarkRunner(device=torch_device))
+
+
 
 class MediaPipePose:
     """MediaPipe BlazePose, schema "mp33", implementing :class:`~inference.pose.base.PoseBackend`.
@@ -356,6 +374,11 @@ class MediaPipePose:
         tiles: :meth:`detect` searches images wider than 1.4:1 in overlapping square tiles
             (about twice the time for 16:9 video, far fewer people missed); not in
             single-person mode.
+        upright: :meth:`estimate` runs the landmark network itself on regions turned so the
+            body is upright (:mod:`inference.pose.upright`), and exposes that estimator as
+            ``self.upright`` for trackers that follow a body from frame to frame; False keeps
+            MediaPipe's own graph on quarter-turned crops.
+        device: torch device of the upright landmark network ("auto": a GPU when present).
 
     Attributes:
         single_person: True when the legacy one-person graph runs (asked for, or the fallback).
@@ -381,6 +404,8 @@ class MediaPipePose:
         estimate_rotations: tuple[int, ...] = (90, 270, 180),
         duplicate_iou: float = 0.4,
         tiles: bool = True,
+        upright: bool = True,
+        device: str = "auto",
     ) -> None:
         if mode not in ("video", "image"):
             raise ValueError(f"mode must be 'video' or 'image', not {mode!r}")
@@ -399,6 +424,7 @@ class MediaPipePose:
         self.duplicate_iou = float(duplicate_iou)
         self.tiles = bool(tiles)
         self.single_person = bool(single_person)
+        self.upright = _upright_estimator(device) if upright else None
         self.fallback_reason: str | None = None
         self._closed = False
         self._last_ts: int | None = None
@@ -507,12 +533,29 @@ class MediaPipePose:
         box = (bx1, by1, bx2, by2)
         region = (x0, y0, x1 - x0, y1 - y0)
         pose = self._estimate_in_crop(crop, 0, box, region, width, height, min_score=0.0)
+        if self.upright is not None:
+            return self._upright_pose(rgb, box, pose)
         min_score = max(self.min_confidence, 0.5)
         for angle in self.estimate_rotations:
             if pose is not None:
                 break
             pose = self._estimate_in_crop(crop, angle, box, region, width, height, min_score)
         return pose
+
+    def _upright_pose(self, rgb: np.ndarray, box: Box, found: PersonPose | None) -> PersonPose | None:
+        """The pose in box from the upright landmark network: the person MediaPipe found in
+        the crop, refined on an upright region; else a search of the box at several turns.
+        A result whose hips fall outside the box, or that the network does not take for a
+        person, is nobody: never a neighbour."""
+        assert self.upright is not None
+        result = self.upright.refine(rgb, found.keypoints) if found is not None else None
+        if result is None or result.flag < UPRIGHT_MIN_FLAG:
+            result = self.upright.search(rgb, box).best
+        hx, hy = result.hip
+        inside = box[0] <= hx <= box[2] and box[1] <= hy <= box[3]
+        if result.flag < UPRIGHT_MIN_FLAG or result.score < self.min_confidence or not inside:
+            return found
+        return as_person(result, self.schema, (rgb.shape[1], rgb.shape[0]))
 
     def _estimate_in_crop(
         self,

@@ -5,25 +5,47 @@ written as they come (and a run resumed where it stopped). Choosing the athlete 
 ahead: the first `auto_frames` frames (or all frames up to the annotator's chosen frame) are
 buffered as detections only, tracked with `track_sequence`, then tracking continues one frame
 at a time.
+
+With a backend that has an upright landmark estimator (``backend.upright``, see
+:mod:`inference.pose.upright`), the athlete is also followed the way MediaPipe follows a body:
+each frame's region comes from the previous frame's landmarks, turned so the body is upright,
+so a tucked, piked or inverted diver whom the person detector no longer finds is still seen.
+That pose enters the tracker as one more detection, so the tracker's gates still decide: a
+region that drifted onto a spectator is not taken for the athlete. The athlete's pose that the
+tracker chose is then refined on an upright region.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from inference.pose.base import Box, PersonPose, PoseBackend
+from inference.pose.base import Box, PersonPose, PoseBackend, box_iou, box_of
 from inference.pose.tracking import (
     AthleteTracker,
     StartBox,
     StartPoint,
     TrackerConfig,
     TrackStep,
+    pose_box,
     track_sequence,
 )
+from inference.pose.still import as_person
 from inference.skeletons import convert, get_skeleton
+
+if TYPE_CHECKING:
+    from inference.pose.blazepose import Landmarks
+
+# The network's person flag under which a followed or refined pose is nobody (MediaPipe's
+# default tracking threshold on the same output).
+UPRIGHT_MIN_FLAG = 0.5
+# A followed pose whose box overlaps the tracker's choice this much is the same body.
+SAME_BODY_IOU = 0.5
+# A refined pose replaces the detector's unless it is much less sure of itself than it.
+KEEP_SHARE = 0.5
 
 FrameAt = Callable[[int], np.ndarray]
 """Random access to an RGB frame by index (for re-detection on frames already passed)."""
@@ -60,6 +82,9 @@ class PoseRunner:
         self.start = start
         self.auto_frames = auto_frames
         self.config = config
+        self.upright = getattr(backend, "upright", None)
+        self._followed: tuple[int, Landmarks] | None = None  # (frame, landmarks) of the athlete
+        self._last_steps: list[TrackStep] = []
 
     def run(self, frames: Iterable[tuple[int, np.ndarray, int | None]], frame_at: FrameAt) -> Iterator[FrameResult]:
         """frames: (index, rgb, timestamp_ms or None) in increasing index order."""
@@ -68,18 +93,52 @@ class PoseRunner:
         for index, rgb, timestamp_ms in frames:
             people = self.backend.detect(rgb, timestamp_ms)
             if tracker is not None:
-                step = tracker.step(index, people, lambda box, rgb=rgb: self.backend.estimate(rgb, box))
-                yield self._result(step, len(people))
+                followed = self._follow(index, rgb)
+                size = (rgb.shape[1], rgb.shape[0])
+                candidates = people if followed is None else [as_person(followed, "mp33", size), *people]
+                step = tracker.step(index, candidates, lambda box, rgb=rgb: self.backend.estimate(rgb, box))
+                yield self._result(self._refine(step, rgb, followed), len(people))
                 continue
             buffer.append((index, people))
             if self._ready(buffer):
-                steps = self._track_buffer(buffer, frame_at)
-                yield from (self._result(s, len(p)) for s, (_, p) in zip(steps, buffer))
-                tracker = self._continue_from(steps)
+                yield from self._flush(buffer, frame_at)
+                tracker = self._continue_from(self._last_steps)
                 buffer = []
         if buffer:
-            steps = self._track_buffer(buffer, frame_at)
-            yield from (self._result(s, len(p)) for s, (_, p) in zip(steps, buffer))
+            yield from self._flush(buffer, frame_at)
+
+    def _flush(self, buffer: list[tuple[int, list[PersonPose]]], frame_at: FrameAt) -> Iterator[FrameResult]:
+        steps = self._track_buffer(buffer, frame_at)
+        self._last_steps = steps
+        for step, (_, people) in zip(steps, buffer):
+            rgb = frame_at(step.frame) if self.upright is not None and step.pose is not None else None
+            yield self._result(self._refine(step, rgb, None), len(people))
+
+    def _follow(self, index: int, rgb: np.ndarray) -> Landmarks | None:
+        """The athlete's landmarks on this frame from the region of the previous frame's."""
+        if self.upright is None or self._followed is None or self._followed[0] != index - 1:
+            return None
+        found = self.upright.follow(rgb, self._followed[1])
+        return found if found is not None and found.flag >= UPRIGHT_MIN_FLAG else None
+
+    def _refine(self, step: TrackStep, rgb: np.ndarray | None, followed: Landmarks | None) -> TrackStep:
+        """The chosen pose on an upright region (the followed one when the tracker chose it)."""
+        if self.upright is None or step.pose is None or rgb is None:
+            self._followed = None
+            return step
+        pose = step.pose
+        if followed is not None and box_iou(pose_box(pose) or pose.bbox, box_of(followed.points) or pose.bbox) > SAME_BODY_IOU:
+            refined = followed
+        elif pose.schema == "mp33":
+            refined = self.upright.refine(rgb, np.asarray(pose.keypoints))
+        else:
+            refined = None
+        if refined is None or refined.flag < UPRIGHT_MIN_FLAG or refined.score < pose.score * KEEP_SHARE:
+            self._followed = None
+            return step
+        self._followed = (step.frame, refined)
+        better = as_person(refined, "mp33", (rgb.shape[1], rgb.shape[0]))
+        return TrackStep(step.frame, better, step.status, step.distance, step.predicted)
 
     def _ready(self, buffer: list[tuple[int, list[PersonPose]]]) -> bool:
         if self.start is None:

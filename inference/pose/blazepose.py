@@ -1,0 +1,203 @@
+"""BlazePose's landmark network run directly, on crops turned so the body is upright.
+
+MediaPipe's own graphs run the landmark network on a region of interest turned by the angle of
+the body (from its person detector on the first frame, from the previous frame's landmarks
+after that). The detector only finds upright people, so a tucked, piked or inverted diver is
+lost. Here the network (``pose_landmark_full.tflite`` from the installed wheel, rebuilt in torch
+by :mod:`inference.pose.tflite_graph`) is fed regions that this module chooses:
+
+* with a previous pose: the region its hip centre and body axis imply (MediaPipe's tracking
+  rule: centre at the hips, side 2.5 times the hip-to-axis-point distance, turned upright);
+* without one, or when that fails: the person's box tried at several turns, the most
+  confident kept, then re-centred and turned by its own body axis once more.
+
+Landmarks: the network gives 39 points in the 256 x 256 crop: the 33 MediaPipe landmarks, then
+the hip centre (33) and a point on the body axis whose distance from it is the body's radius
+(34). Each point has x, y, z, a visibility and a presence logit; a joint's confidence is
+sigmoid(visibility) x sigmoid(presence). The network also says how sure it is that a person
+fills the crop (the pose flag, a probability).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from inference.pose.tflite_graph import TFLiteGraph
+
+INPUT_SIZE = 256
+N_LANDMARKS = 33
+N_OUTPUT_POINTS = 39
+HIP_CENTRE, AXIS_POINT = 33, 34
+# MediaPipe's tracking rule (pose_landmarks_to_roi): region side = 2 x axis length x 1.25.
+ROI_SCALE = 2.0 * 1.25
+# The network's flag output and the landmark tensor in pose_landmark_full.tflite.
+LANDMARK_OUTPUT, FLAG_OUTPUT, HEATMAP_OUTPUT = "Identity", "Identity_1", "Identity_3"
+# MediaPipe's landmark refinement (RefineLandmarksFromHeatmapCalculator): each point moves to the
+# sigmoid-weighted centre of a 7 x 7 heatmap window around it when the window's peak is >= 0.5.
+HEATMAP_KERNEL, HEATMAP_MIN_PEAK = 7, 0.5
+# Shoulders, elbows, wrists, hips, knees, ankles: a pose's confidence is their mean.
+CORE_JOINTS = np.array([11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
+
+
+@dataclass(frozen=True)
+class Region:
+    """A square region of an image: centre (pixels), side (pixels), turn (radians).
+
+    ``turn`` is the rotation applied to the image content so that the body axis points up in
+    the crop: the crop shows the image rotated by ``turn`` about the centre.
+    """
+
+    cx: float
+    cy: float
+    side: float
+    turn: float = 0.0
+
+    def to_crop(self) -> np.ndarray:
+        """2x3 affine matrix from image pixels to crop pixels (INPUT_SIZE square)."""
+        scale = INPUT_SIZE / self.side
+        c, s = math.cos(self.turn) * scale, math.sin(self.turn) * scale
+        half = INPUT_SIZE / 2
+        return np.array([[c, -s, half - c * self.cx + s * self.cy],
+                         [s, c, half - s * self.cx - c * self.cy]], dtype=np.float64)
+
+    def to_image(self, xy: np.ndarray) -> np.ndarray:
+        """Crop pixels (..., 2) back to image pixels."""
+        scale = self.side / INPUT_SIZE
+        c, s = math.cos(self.turn), math.sin(self.turn)
+        u = (xy[..., 0] - INPUT_SIZE / 2) * scale
+        v = (xy[..., 1] - INPUT_SIZE / 2) * scale
+        return np.stack([c * u + s * v + self.cx, -s * u + c * v + self.cy], axis=-1)
+
+
+def region_of_box(box: tuple[float, float, float, float], turn: float = 0.0, enlarge: float = 1.25) -> Region:
+    """The square region around a person box, its side the box's longer side x enlarge."""
+    x1, y1, x2, y2 = box
+    return Region((x1 + x2) / 2, (y1 + y2) / 2, enlarge * max(x2 - x1, y2 - y1, 1.0), turn)
+
+
+def region_of_axis(hip: np.ndarray, axis_point: np.ndarray) -> Region | None:
+    """MediaPipe's tracking region: centred on the hips, turned so hips -> axis point is up."""
+    dx, dy = float(axis_point[0] - hip[0]), float(axis_point[1] - hip[1])
+    length = math.hypot(dx, dy)
+    if not math.isfinite(length) or length < 1.0:
+        return None
+    # Rotation that maps the direction (dx, dy) onto straight up (0, -1).
+    turn = -math.pi / 2 - math.atan2(dy, dx)
+    return Region(float(hip[0]), float(hip[1]), ROI_SCALE * length, _wrap(turn))
+
+
+def _wrap(angle: float) -> float:
+    return (angle + math.pi) % (2 * math.pi) - math.pi
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """The network's answer for one region, in image pixels.
+
+    points: float32 (33, 3) x, y, confidence; hip, axis: the two alignment points (x, y);
+    flag: the network's probability that a person fills the region; region: where it looked.
+    """
+
+    points: np.ndarray
+    hip: np.ndarray
+    axis: np.ndarray
+    flag: float
+    region: Region
+
+    @property
+    def score(self) -> float:
+        """How far to trust the pose: the flag times the mean confidence of the limb joints."""
+        return float(self.flag * np.mean(self.points[CORE_JOINTS, 2]))
+
+    def next_region(self) -> Region | None:
+        return region_of_axis(self.hip, self.axis)
+
+
+def bundled_landmark_model() -> Path:
+    """pose_landmark_full.tflite inside the installed mediapipe wheel."""
+    from inference.pose.mediapipe_bundle import LANDMARKS_MEMBER, mediapipe_model_files
+
+    return mediapipe_model_files()[LANDMARKS_MEMBER]
+
+
+class LandmarkNet(torch.nn.Module):
+    """The landmark network: (N, 256, 256, 3) RGB in [0, 1] -> raw (N, 39, 5) points and (N,) flags."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        super().__init__()
+        self.graph = TFLiteGraph(path or bundled_landmark_model(),
+                                 outputs=(LANDMARK_OUTPUT, FLAG_OUTPUT, HEATMAP_OUTPUT))
+
+    def forward(self, crops: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """-> points (N, 39, 5) in crop pixels, flags (N,), heatmaps (N, 39, 64, 64) logits."""
+        out = self.graph(crops)
+        points = out[LANDMARK_OUTPUT].reshape(-1, N_OUTPUT_POINTS, 5)
+        return points, out[FLAG_OUTPUT].reshape(-1), out[HEATMAP_OUTPUT].permute(0, 3, 1, 2)
+
+
+def crop(image: np.ndarray, region: Region) -> np.ndarray:
+    """The INPUT_SIZE square crop of an RGB uint8 image for region (black outside the image)."""
+    return cv2.warpAffine(image, region.to_crop(), (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+
+
+def refine_with_heatmap(points: np.ndarray, heatmaps: np.ndarray) -> np.ndarray:
+    """MediaPipe's refinement of the regressed points (N, 2) in crop pixels by the heatmaps
+    (N, h, w) logits: the sigmoid-weighted mean cell of a window around each point, kept where
+    the window's peak is confident. Cells are indexed as MediaPipe does (no half-cell shift)."""
+    n, h, w = heatmaps.shape
+    out = points.astype(np.float64).copy()
+    offset = HEATMAP_KERNEL // 2
+    for j in range(n):
+        col, row = int(points[j, 0] / INPUT_SIZE * w), int(points[j, 1] / INPUT_SIZE * h)
+        if not (0 <= col < w and 0 <= row < h):
+            continue
+        r0, r1 = max(0, row - offset), min(h, row + offset + 1)
+        c0, c1 = max(0, col - offset), min(w, col + offset + 1)
+        conf = _sigmoid(heatmaps[j, r0:r1, c0:c1].astype(np.float64))
+        total = conf.sum()
+        if conf.max() < HEATMAP_MIN_PEAK or total <= 0:
+            continue
+        rows, cols = np.mgrid[r0:r1, c0:c1]
+        out[j, 0] = (cols * conf).sum() / total / w * INPUT_SIZE
+        out[j, 1] = (rows * conf).sum() / total / h * INPUT_SIZE
+    return out
+
+
+def decode(points: np.ndarray, flag: float, region: Region, heatmaps: np.ndarray | None = None) -> Landmarks:
+    """Raw network output for one crop -> Landmarks in image pixels."""
+    xy = points[:, :2].astype(np.float64)
+    if heatmaps is not None:
+        xy = refine_with_heatmap(xy, heatmaps)
+    xy = region.to_image(xy)
+    conf = _sigmoid(points[:N_LANDMARKS, 3]) * _sigmoid(points[:N_LANDMARKS, 4])
+    body = np.concatenate([xy[:N_LANDMARKS], conf[:, None]], axis=1).astype(np.float32)
+    return Landmarks(body, xy[HIP_CENTRE], xy[AXIS_POINT], float(flag), region)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))
+
+
+class LandmarkRunner:
+    """Runs a LandmarkNet on regions of images, batched, on one device."""
+
+    def __init__(self, net: LandmarkNet | None = None, device: str | torch.device = "cpu") -> None:
+        self.device = torch.device(device)
+        self.net = (net or LandmarkNet()).to(self.device).eval()
+
+    @torch.inference_mode()
+    def run(self, image: np.ndarray, regions: list[Region]) -> list[Landmarks]:
+        if not regions:
+            return []
+        batch = np.stack([crop(image, r) for r in regions]).astype(np.float32) / 255.0
+        points, flags, heatmaps = self.net(torch.from_numpy(batch).to(self.device))
+        points, flags = points.float().cpu().numpy(), flags.float().cpu().numpy()
+        heatmaps = heatmaps.float().cpu().numpy()
+        return [decode(p, f, r, hm) for p, f, r, hm in zip(points, flags, regions, heatmaps)]

@@ -1,0 +1,96 @@
+"""The most prominent person of a still image, whatever their orientation.
+
+A still has no previous frame to say which way the body points, so people are looked for in
+the image as it is and turned a quarter, a half and three quarters (MediaPipe's person detector
+only finds upright bodies), each answer mapped back to the image and refined on an upright
+region (:mod:`inference.pose.upright`). When no turn finds anybody, the whole image is searched
+at several turns. Of the people found, the most prominent is kept: the largest among those
+nearly as confident as the most confident one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from inference.pose.base import PersonPose, PoseBackend, box_of
+
+if TYPE_CHECKING:  # torch is imported only when a network runs
+    from inference.pose.blazepose import Landmarks
+    from inference.pose.upright import UprightEstimator
+
+# Quarter turns (degrees clockwise) the detector is shown the image at.
+DETECTOR_TURNS = (0, 90, 180, 270)
+# Of the people found, those at least this share of the best score compete on size.
+PROMINENT_SHARE = 0.7
+
+
+def turn_image(image: np.ndarray, degrees: int) -> np.ndarray:
+    """The image turned clockwise by 0, 90, 180 or 270 degrees."""
+    return np.ascontiguousarray(np.rot90(image, k=-(degrees // 90) % 4))
+
+
+def unturn_points(xy: np.ndarray, degrees: int, width: int, height: int) -> np.ndarray:
+    """Pixel coordinates found in turn_image(image, degrees) -> coordinates in image (W x H).
+
+    Continuous coordinates (pixel centres at +0.5), so a point maps exactly."""
+    x, y = xy[..., 0], xy[..., 1]
+    if degrees == 0:
+        return xy.copy()
+    if degrees == 90:
+        return np.stack([y, height - x], axis=-1)
+    if degrees == 180:
+        return np.stack([width - x, height - y], axis=-1)
+    if degrees == 270:
+        return np.stack([width - y, x], axis=-1)
+    raise ValueError(f"turns are multiples of 90 degrees, not {degrees}")
+
+
+# Joints at least this sure make up a person's box (all joints when fewer than four are):
+# landmarks placed outside the image would otherwise stretch it.
+BOX_CONFIDENCE = 0.5
+
+
+def as_person(found: Landmarks, schema: str = "mp33", size: tuple[int, int] | None = None) -> PersonPose | None:
+    """Landmarks as a PersonPose; the box is clipped to the image when size (width, height) is
+    given."""
+    points = found.points
+    confident = points[points[:, 2] >= BOX_CONFIDENCE]
+    box = box_of(confident if len(confident) >= 4 else points)
+    if box is None:
+        return None
+    if size is not None:
+        width, height = size
+        clipped = (min(max(box[0], 0.0), width), min(max(box[1], 0.0), height),
+                   min(max(box[2], 0.0), width), min(max(box[3], 0.0), height))
+        if clipped[2] > clipped[0] and clipped[3] > clipped[1]:
+            box = clipped
+    return PersonPose(keypoints=points.copy(), bbox=box, score=found.score, schema=schema)
+
+
+def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator) -> PersonPose | None:
+    """The most prominent person of an RGB image in MediaPipe-33 landmarks, or None."""
+    height, width = image.shape[:2]
+    refined: list[Landmarks] = []
+    for degrees in DETECTOR_TURNS:
+        for person in detector.detect(turn_image(image, degrees)):
+            keypoints = np.asarray(person.keypoints, dtype=np.float64).copy()
+            keypoints[:, :2] = unturn_points(keypoints[:, :2], degrees, width, height)
+            found = upright.refine(image, keypoints)
+            if found is not None:
+                refined.append(found)
+    if not refined:
+        refined.append(upright.search(image, (0.0, 0.0, float(width), float(height))).best)
+    return as_person(_most_prominent(refined), size=(width, height))
+
+
+def _most_prominent(found: list[Landmarks]) -> Landmarks:
+    best = max(r.score for r in found)
+    contenders = [r for r in found if r.score >= PROMINENT_SHARE * best]
+
+    def area(r: Landmarks) -> float:
+        box = box_of(r.points)
+        return 0.0 if box is None else (box[2] - box[0]) * (box[3] - box[1])
+
+    return max(contenders, key=area)

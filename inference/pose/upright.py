@@ -1,0 +1,97 @@
+"""Rotation-robust top-down pose: the landmark network always sees an upright body.
+
+Three ways to choose the region the network looks at (see :mod:`inference.pose.blazepose`):
+
+* ``follow``: from the previous frame's landmarks (the hip centre and body axis the network
+  itself reports), as MediaPipe does while it tracks;
+* ``refine``: from any pose in MediaPipe's 33 landmarks (a detector's answer): centred on the
+  hips, turned by the hip-to-shoulder axis, its side 2.5 times the farthest confident joint's
+  distance from the hips (the detector's rule: the body's circle, enlarged by 1.25);
+* ``search``: from a box alone: the box tried at several turns, the most confident kept.
+
+Each then re-centres the region on the network's own hip centre and body axis and runs once
+more (``passes``), which is what lets a region that started sideways settle on the body.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from inference.pose.blazepose import ROI_SCALE, Landmarks, LandmarkRunner, Region, region_of_box
+
+# MediaPipe-33 indices of the hips and shoulders.
+_HIPS, _SHOULDERS = [23, 24], [11, 12]
+# Joints this sure count towards a pose's extent; fewer than _MIN_JOINTS of them: all joints.
+_EXTENT_CONFIDENCE, _MIN_JOINTS = 0.3, 4
+# The turns `search` tries: a quarter turn apart covers any body orientation within 45 degrees,
+# which the network tolerates (it was trained on regions turned by a detector's estimate).
+SEARCH_TURNS = (0.0, math.pi / 2, math.pi, -math.pi / 2)
+
+
+def region_of_pose(keypoints: np.ndarray) -> Region | None:
+    """The upright region for a (33, 3) MediaPipe pose, or None when its hips or shoulders are
+    not finite."""
+    kp = np.asarray(keypoints, dtype=np.float64)
+    hip, shoulder = kp[_HIPS, :2].mean(axis=0), kp[_SHOULDERS, :2].mean(axis=0)
+    if not (np.isfinite(hip).all() and np.isfinite(shoulder).all()):
+        return None
+    dx, dy = shoulder - hip
+    if math.hypot(dx, dy) < 1.0:
+        return None
+    confident = kp[(kp[:, 2] >= _EXTENT_CONFIDENCE) & np.isfinite(kp[:, :2]).all(axis=1), :2]
+    if len(confident) < _MIN_JOINTS:
+        confident = kp[np.isfinite(kp[:, :2]).all(axis=1), :2]
+    radius = float(np.linalg.norm(confident - hip, axis=1).max())
+    turn = -math.pi / 2 - math.atan2(dy, dx)
+    return Region(float(hip[0]), float(hip[1]), ROI_SCALE * max(radius, 1.0), turn)
+
+
+@dataclass(frozen=True)
+class Search:
+    """The answer of a rotation search: the kept landmarks and how much the turns disagreed
+    (the median distance between the best and the second-best turn's joints, in units of the
+    region's side; large when the body's orientation is ambiguous)."""
+
+    best: Landmarks
+    disagreement: float
+
+
+class UprightEstimator:
+    """The landmark network on upright regions chosen by follow / refine / search.
+
+    passes: how many times a result is re-centred on its own hip centre and axis.
+    """
+
+    def __init__(self, runner: LandmarkRunner | None = None, passes: int = 1) -> None:
+        self.runner = runner or LandmarkRunner()
+        self.passes = int(passes)
+
+    def follow(self, image: np.ndarray, previous: Landmarks) -> Landmarks | None:
+        region = previous.next_region()
+        return None if region is None else self._settle(image, self.runner.run(image, [region])[0], 1)
+
+    def refine(self, image: np.ndarray, keypoints: np.ndarray) -> Landmarks | None:
+        region = region_of_pose(keypoints)
+        return None if region is None else self._settle(image, self.runner.run(image, [region])[0], self.passes)
+
+    def search(self, image: np.ndarray, box: tuple[float, float, float, float],
+               turns: tuple[float, ...] = SEARCH_TURNS) -> Search:
+        found = self.runner.run(image, [region_of_box(box, t) for t in turns])
+        ranked = sorted(found, key=lambda r: r.score, reverse=True)
+        best = self._settle(image, ranked[0], self.passes)
+        disagreement = 0.0
+        if len(ranked) > 1:
+            distance = np.linalg.norm(ranked[0].points[:, :2] - ranked[1].points[:, :2], axis=1)
+            disagreement = float(np.median(distance) / ranked[0].region.side)
+        return Search(best, disagreement)
+
+    def _settle(self, image: np.ndarray, result: Landmarks, passes: int) -> Landmarks:
+        for _ in range(passes):
+            region = result.next_region()
+            if region is None:
+                break
+            result = self.runner.run(image, [region])[0]
+        return result
