@@ -34,9 +34,10 @@ from inference.pose.interpolate import interpolate_gaps, propagate_from_keyframe
 from inference.pose.merge import merge_model_run
 from inference.pose.pipeline import FrameResult, PoseRunner
 from inference.pose.smooth import smooth_track
+from inference.pose.still import find_person
 from inference.pose.tracking import StartBox, StartPoint
 from inference.provenance import JointSource
-from inference.skeletons import get_skeleton
+from inference.skeletons import convert, get_skeleton
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
@@ -116,23 +117,24 @@ def _frames(source, count: int, first: int, cancel: Cancel | None, timestamps: b
 
 def detect_to_file(input_path: str | Path, out_path: str | Path, options: PoseOptions,
                    progress: Progress | None = None, cancel: Cancel | None = None,
-                   backend: PoseBackend | None = None) -> dict:
+                   backend: PoseBackend | None = None, still: bool = False) -> dict:
     """Write the athlete's pose on every frame of a video or image folder as JSON.
 
+    still: the folder holds unrelated images: each is read on its own and its most prominent
+    person is reported (see inference.pose.still), instead of one athlete followed through.
     Raises PlumbError (nothing written) for bad input, a bad model, or when nobody is found.
     """
     input_path, out_path = Path(input_path), Path(out_path)
     folder = input_path.is_dir()
-    source = ImageFolder(input_path) if folder else FrameSource(input_path)
+    if still and not folder:
+        raise PlumbError(f"{input_path}: --still reads a folder of images; a video is a sequence.")
+    source = ImageFolder(input_path, same_size=not still) if folder else FrameSource(input_path)
     backend = _backend(options, "image" if folder else "video", backend)
     try:
-        width, height = (source.width, source.height) if folder else (source.info.width, source.info.height)
-        runner = PoseRunner(backend, options.schema, image_size=(width, height), start=options.start)
-        results: list[FrameResult] = []
-        for result in runner.run(_frames(source, len(source), 0, cancel, not folder), source.frame):
-            results.append(result)
-            if progress:
-                progress(len(results), len(source))
+        if still:
+            results = _still_results(source, backend, options.schema, progress, cancel)
+        else:
+            results = _sequence_results(source, folder, backend, options, progress, cancel)
     finally:
         backend.close()
         source.close()
@@ -148,6 +150,41 @@ def detect_to_file(input_path: str | Path, out_path: str | Path, options: PoseOp
     }
     _write_json_atomically(out_path, document)
     return {"frames": len(results), "found": sum(r.keypoints is not None for r in results)}
+
+
+def _sequence_results(source, folder: bool, backend: PoseBackend, options: PoseOptions,
+                      progress: Progress | None, cancel: Cancel | None) -> list[FrameResult]:
+    width, height = (source.width, source.height) if folder else (source.info.width, source.info.height)
+    runner = PoseRunner(backend, options.schema, image_size=(width, height), start=options.start)
+    results: list[FrameResult] = []
+    for result in runner.run(_frames(source, len(source), 0, cancel, not folder), source.frame):
+        results.append(result)
+        if progress:
+            progress(len(results), len(source))
+    return results
+
+
+def _still_results(source: ImageFolder, backend: PoseBackend, schema: str,
+                   progress: Progress | None, cancel: Cancel | None) -> list[FrameResult]:
+    skeleton = get_skeleton(schema)
+    upright = getattr(backend, "upright", None)
+    results: list[FrameResult] = []
+    for index in range(len(source)):
+        if cancel is not None and cancel():
+            break
+        rgb = source.frame(index)
+        if upright is not None:
+            person = find_person(rgb, backend, upright)
+        else:
+            person = next(iter(backend.detect(rgb)), None)
+        if person is None:
+            results.append(FrameResult(index, None, None, "lost", 0))
+        else:
+            keypoints = convert(person.keypoints, person.schema, skeleton).keypoints.astype(np.float32)
+            results.append(FrameResult(index, keypoints, person.bbox, "found", 1))
+        if progress:
+            progress(index + 1, len(source))
+    return results
 
 
 def _frame_json(result: FrameResult, image: str | None, joints: int) -> dict:

@@ -118,3 +118,40 @@ def format_report(report: AccuracyReport) -> str:
         extra = f"  OKS term {report.oks.per_joint[j]:.3f}" if report.oks is not None else ""
         lines.append(f"  {name:<16} {metric} {report.pck.per_joint[j]:.3f} (n={report.pck.counted[j]}){extra}")
     return "\n".join(lines)
+
+
+# LSP joint order -> MPII-16 index: the limbs map one to one, LSP's neck is MPII's upper neck.
+LSP_TO_MPII = (0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 8, 9)
+
+
+@dataclass(frozen=True)
+class LabelledImage:
+    """A still with one labelled person in MPII-16 (NaN where unlabelled); inverted: the head
+    top lies below the hip midpoint."""
+
+    image: Path
+    keypoints: np.ndarray
+    visible: np.ndarray
+    inverted: bool
+
+
+def load_lsp(json_path: Path) -> list[LabelledImage]:
+    """LSP / LSPET joints as a JSON list of {"image", "joints": 14 x [x, y], "visible": 14 x 0|1}."""
+    images = []
+    for entry in json.loads(Path(json_path).read_text()):
+        joints = np.asarray(entry["joints"], np.float64)
+        seen = np.asarray(entry["visible"], bool)
+        keypoints = np.full((16, 2), np.nan)
+        visible = np.zeros(16, bool)
+        keypoints[list(LSP_TO_MPII)] = joints
+        visible[list(LSP_TO_MPII)] = seen
+        inverted = bool(seen[13] and seen[2] and seen[3] and joints[13, 1] > joints[[2, 3], 1].mean())
+        images.append(LabelledImage(json_path.parent / "images" / entry["image"], keypoints, visible, inverted))
+    return images
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    bgr = cv2.imread(str(path))
+    if bgr is None:
+        raise PlumbError(f"{path}: cannot be read as an image.")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)

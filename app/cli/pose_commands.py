@@ -27,7 +27,8 @@ def _options(args: argparse.Namespace):
 def cmd_detect(args: argparse.Namespace) -> int:
     from app.auto_annotate import detect_to_file
 
-    summary = detect_to_file(args.input, args.out, _options(args), progress=progress_line("detect"))
+    summary = detect_to_file(args.input, args.out, _options(args), progress=progress_line("detect"),
+                             still=args.still)
     if args.json:
         print_json({"out": args.out, **summary})
     else:
@@ -78,6 +79,8 @@ def add_parsers(commands) -> None:
     detect = commands.add_parser("detect", help="the athlete's pose on every frame of a video or image folder, as JSON")
     detect.add_argument("input", help="a video file, or a folder of images read in name order")
     detect.add_argument("--out", required=True, help="JSON file to write")
+    detect.add_argument("--still", action="store_true",
+                        help="the folder holds unrelated images: each is read on its own (its most prominent person)")
     _pose_arguments(detect)
     detect.set_defaults(run=cmd_detect)
 

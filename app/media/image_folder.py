@@ -25,9 +25,13 @@ def _natural_key(path: Path) -> list:
 
 
 class ImageFolder:
-    """Frames of an image folder: `frame(i)` -> RGB uint8 (H, W, 3)."""
+    """Frames of an image folder: `frame(i)` -> RGB uint8 (H, W, 3).
 
-    def __init__(self, folder: str | Path) -> None:
+    same_size: the images are frames of one sequence and must share one size (the default);
+    False for a folder of unrelated stills, whose width and height are then the first image's.
+    """
+
+    def __init__(self, folder: str | Path, same_size: bool = True) -> None:
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise MediaError(f"{self.folder}: is not a folder of images.")
@@ -41,7 +45,7 @@ class ImageFolder:
             this = self._image_size(path)
             if size is None:
                 size, first = this, path
-            elif this != size:
+            elif this != size and same_size:
                 raise MediaError(
                     f"{path.name}: is {this[0]}x{this[1]} but {first.name} is {size[0]}x{size[1]}; the frames "
                     "of a folder must all have one size. Move the odd image out or resize it."

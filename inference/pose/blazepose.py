@@ -142,8 +142,15 @@ class LandmarkNet(torch.nn.Module):
 
 
 def crop(image: np.ndarray, region: Region) -> np.ndarray:
-    """The INPUT_SIZE square crop of an RGB uint8 image for region (black outside the image)."""
-    return cv2.warpAffine(image, region.to_crop(), (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR,
+    """The INPUT_SIZE square crop of an RGB uint8 image for region (black outside the image).
+
+    Regions and landmarks use continuous coordinates (a pixel's centre at +0.5, as MediaPipe's
+    normalised landmarks times the image size); OpenCV samples at pixel indices, so the matrix
+    is shifted by half a pixel on both sides.
+    """
+    matrix = region.to_crop()
+    matrix[:, 2] += matrix[:, :2] @ np.array([0.5, 0.5]) - 0.5
+    return cv2.warpAffine(image, matrix, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
 
 

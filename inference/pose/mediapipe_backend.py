@@ -34,7 +34,7 @@ import numpy as np
 
 from inference.pose.base import Box, PersonPose, PoseBackendError, box_iou, box_of
 from inference.pose.mediapipe_bundle import SETUP_HINT, mediapipe_model_files, pose_task_bundle
-from inference.pose.still import as_person
+from inference.pose.still import MIN_PERSON_FLAG, as_person
 from inference.skeletons import MEDIAPIPE33
 
 log = logging.getLogger(__name__)
@@ -332,9 +332,6 @@ def _crop_region(bbox: Box, width: int, height: int, enlarge: float) -> tuple[in
 # The backend
 # --------------------------------------------------------------------------------------------
 
-# The landmark network's own person flag below which its answer is nobody (MediaPipe's default
-# tracking threshold on the same output).
-UPRIGHT_MIN_FLAG = 0.5
 
 
 def _upright_estimator(device: str):
@@ -549,11 +546,11 @@ class MediaPipePose:
         person, is nobody: never a neighbour."""
         assert self.upright is not None
         result = self.upright.refine(rgb, found.keypoints) if found is not None else None
-        if result is None or result.flag < UPRIGHT_MIN_FLAG:
+        if result is None or result.flag < MIN_PERSON_FLAG:
             result = self.upright.search(rgb, box).best
         hx, hy = result.hip
         inside = box[0] <= hx <= box[2] and box[1] <= hy <= box[3]
-        if result.flag < UPRIGHT_MIN_FLAG or result.score < self.min_confidence or not inside:
+        if result.flag < MIN_PERSON_FLAG or result.score < self.min_confidence or not inside:
             return found
         return as_person(result, self.schema, (rgb.shape[1], rgb.shape[0]))
 

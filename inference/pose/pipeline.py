@@ -33,15 +33,12 @@ from inference.pose.tracking import (
     pose_box,
     track_sequence,
 )
-from inference.pose.still import as_person
+from inference.pose.still import MIN_PERSON_FLAG, as_person
 from inference.skeletons import convert, get_skeleton
 
 if TYPE_CHECKING:
     from inference.pose.blazepose import Landmarks
 
-# The network's person flag under which a followed or refined pose is nobody (MediaPipe's
-# default tracking threshold on the same output).
-UPRIGHT_MIN_FLAG = 0.5
 # A followed pose whose box overlaps the tracker's choice this much is the same body.
 SAME_BODY_IOU = 0.5
 # A refined pose replaces the detector's unless it is much less sure of itself than it.
@@ -119,7 +116,7 @@ class PoseRunner:
         if self.upright is None or self._followed is None or self._followed[0] != index - 1:
             return None
         found = self.upright.follow(rgb, self._followed[1])
-        return found if found is not None and found.flag >= UPRIGHT_MIN_FLAG else None
+        return found if found is not None and found.flag >= MIN_PERSON_FLAG else None
 
     def _refine(self, step: TrackStep, rgb: np.ndarray | None, followed: Landmarks | None) -> TrackStep:
         """The chosen pose on an upright region (the followed one when the tracker chose it)."""
@@ -133,7 +130,7 @@ class PoseRunner:
             refined = self.upright.refine(rgb, np.asarray(pose.keypoints))
         else:
             refined = None
-        if refined is None or refined.flag < UPRIGHT_MIN_FLAG or refined.score < pose.score * KEEP_SHARE:
+        if refined is None or refined.flag < MIN_PERSON_FLAG or refined.score < pose.score * KEEP_SHARE:
             self._followed = None
             return step
         self._followed = (step.frame, refined)

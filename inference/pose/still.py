@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # torch is imported only when a network runs
     from inference.pose.blazepose import Landmarks
     from inference.pose.upright import UprightEstimator
 
+# The landmark network's person flag below which its answer is nobody (MediaPipe's default
+# tracking threshold on the same output).
+MIN_PERSON_FLAG = 0.5
 # Quarter turns (degrees clockwise) the detector is shown the image at.
 DETECTOR_TURNS = (0, 90, 180, 270)
 # Of the people found, those at least this share of the best score compete on size.
@@ -81,7 +84,10 @@ def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstima
             if found is not None:
                 refined.append(found)
     if not refined:
-        refined.append(upright.search(image, (0.0, 0.0, float(width), float(height))).best)
+        searched = upright.search(image, (0.0, 0.0, float(width), float(height))).best
+        if searched.flag < MIN_PERSON_FLAG:
+            return None
+        refined.append(searched)
     return as_person(_most_prominent(refined), size=(width, height))
 
 

@@ -1,0 +1,91 @@
+"""Pose on still images of extreme sports poses (LSPET), found automatically (no box given):
+PCKh@0.5 on all images, on those with the body inverted and on the upright ones, for
+
+* plain: MediaPipe's detector and landmark graph on the image as it is (the most confident person);
+* turns: the same on the image turned by 0/90/180/270 degrees, the most confident answer kept;
+* plumb: `plumb detect --still` (every turn's people refined on upright regions, the most
+  prominent kept; a search at four turns when nobody is found).
+
+    .venv/bin/python benchmarks/pose_still.py [--count 500] [--data ../shared/data/lspet]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from app.pose_accuracy import load_lsp, read_rgb  # noqa: E402
+from inference.metrics.keypoints import pckh  # noqa: E402
+from inference.pose.mediapipe_backend import MediaPipePose  # noqa: E402
+from inference.pose.still import DETECTOR_TURNS, find_person, turn_image, unturn_points  # noqa: E402
+from inference.skeletons import convert  # noqa: E402
+
+
+def most_confident(detector: MediaPipePose, rgb: np.ndarray, turns: tuple[int, ...]) -> np.ndarray | None:
+    height, width = rgb.shape[:2]
+    best = None
+    for degrees in turns:
+        for person in detector.detect(turn_image(rgb, degrees)):
+            if best is None or person.score > best[0]:
+                keypoints = np.asarray(person.keypoints, np.float64).copy()
+                keypoints[:, :2] = unturn_points(keypoints[:, :2], degrees, width, height)
+                best = (person.score, keypoints)
+    return None if best is None else best[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "lspet")
+    parser.add_argument("--count", type=int, default=500, help="a seeded sample of this many images (0: all)")
+    args = parser.parse_args()
+    if not (args.data / "joints.json").is_file():
+        print(f"no LSPET data at {args.data}; nothing measured")
+        return
+    images = load_lsp(args.data / "joints.json")
+    if args.count:
+        keep = np.random.default_rng(0).choice(len(images), min(args.count, len(images)), replace=False)
+        images = [images[i] for i in sorted(keep)]
+    detector = MediaPipePose(mode="image", upright=True)
+    methods = {
+        "plain": lambda rgb: most_confident(detector, rgb, (0,)),
+        "turns": lambda rgb: most_confident(detector, rgb, DETECTOR_TURNS),
+        "plumb": lambda rgb: _plumb(detector, rgb),
+    }
+    predictions = {name: np.full((len(images), 16, 3), np.nan) for name in methods}
+    seconds = dict.fromkeys(methods, 0.0)
+    for i, labelled in enumerate(images):
+        rgb = read_rgb(labelled.image)
+        for name, method in methods.items():
+            start = time.perf_counter()
+            found = method(rgb)
+            seconds[name] += time.perf_counter() - start
+            if found is not None:
+                predictions[name][i] = convert(found, "mp33", "mpii16").keypoints
+    truth = np.stack([x.keypoints for x in images])
+    visible = np.stack([x.visible for x in images])
+    inverted = np.array([x.inverted for x in images])
+    print(f"LSPET: {len(images)} images, {inverted.sum()} with the body inverted")
+    print(f"{'method':<8} {'all':>6} {'inverted':>9} {'upright':>8} {'found':>6} {'ms/image':>9}")
+    for name in methods:
+        p = predictions[name]
+        found = np.isfinite(p[:, :, 0]).any(axis=1).mean()
+        print(f"{name:<8} {pckh(p, truth, visible).overall:6.3f} {pckh(p[inverted], truth[inverted], visible[inverted]).overall:9.3f} "
+              f"{pckh(p[~inverted], truth[~inverted], visible[~inverted]).overall:8.3f} {found:6.1%} "
+              f"{1000 * seconds[name] / len(images):9.1f}")
+    detector.close()
+
+
+def _plumb(detector: MediaPipePose, rgb: np.ndarray) -> np.ndarray | None:
+    person = find_person(rgb, detector, detector.upright)
+    return None if person is None else np.asarray(person.keypoints, np.float64)
+
+
+if __name__ == "__main__":
+    main()

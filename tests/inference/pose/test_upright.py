@@ -1,0 +1,157 @@
+"""The landmark network rebuilt in torch, its upright regions, and still-image person finding.
+
+Geometry is tested on its own; the network is the real one read from the installed wheel.
+Tests on real photographs read ../shared/data and skip when it is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from inference.pose.blazepose import INPUT_SIZE, LandmarkRunner, Region, region_of_axis, region_of_box
+from inference.pose.still import find_person, turn_image, unturn_points
+from inference.pose.tflite_graph import TFLiteGraph, UnsupportedGraph
+from inference.pose.upright import UprightEstimator, region_of_pose
+from tests.conftest import shared_data
+
+
+@pytest.fixture(scope="module")
+def runner() -> LandmarkRunner:
+    return LandmarkRunner(device="cpu")
+
+
+def _upright_mp33(hip=(100.0, 200.0), up=(0.0, -1.0), length=60.0) -> np.ndarray:
+    """A stick pose in MediaPipe-33 landmarks: shoulders `length` along `up` from the hips."""
+    hip = np.asarray(hip)
+    up = np.asarray(up) / np.linalg.norm(up)
+    kp = np.zeros((33, 3))
+    kp[:, :2] = hip
+    kp[:, 2] = 0.9
+    kp[[11, 12], :2] = hip + length * up
+    kp[0, :2] = hip + 1.6 * length * up  # nose: the farthest joint
+    kp[[27, 28], :2] = hip - 1.2 * length * up
+    return kp
+
+
+@pytest.mark.parametrize("turn", [0.0, 0.7, math.pi / 2, math.pi, -2.5])
+def test_region_maps_crop_back_to_image(turn: float) -> None:
+    region = Region(320.5, 180.25, 150.0, turn)
+    points = np.array([[10.0, 20.0], [300.0, 40.0], [123.4, 567.8]])
+    homogeneous = np.hstack([points, np.ones((3, 1))])
+    in_crop = homogeneous @ region.to_crop().T
+    assert np.allclose(region.to_image(in_crop), points)
+    centre = region.to_crop() @ np.array([region.cx, region.cy, 1.0])
+    assert np.allclose(centre, INPUT_SIZE / 2)
+
+
+@pytest.mark.parametrize(("up", "expected"), [((0, -1), 0.0), ((0, 1), math.pi), ((1, 0), -math.pi / 2), ((-1, 0), math.pi / 2)])
+def test_regions_turn_the_body_upright(up, expected) -> None:
+    kp = _upright_mp33(up=up)
+    region = region_of_pose(kp)
+    assert abs(math.remainder(region.turn - expected, 2 * math.pi)) < 1e-9
+    assert region.side == pytest.approx(2.5 * 1.6 * 60.0)
+    assert (region.cx, region.cy) == (100.0, 200.0)
+    # The shoulders land straight above the hips in the crop.
+    hips, shoulders = (region.to_crop() @ np.array([*kp[i, :2], 1.0]) for i in (23, 11))
+    assert shoulders[0] == pytest.approx(hips[0]) and shoulders[1] < hips[1]
+    axis = region_of_axis(kp[23, :2], kp[0, :2])
+    assert abs(math.remainder(axis.turn - expected, 2 * math.pi)) < 1e-9
+
+
+def test_region_of_pose_needs_hips_and_shoulders() -> None:
+    kp = _upright_mp33()
+    kp[23, :2] = np.nan
+    assert region_of_pose(kp) is None
+
+
+def test_graph_refuses_what_it_cannot_read(tmp_path) -> None:
+    text = tmp_path / "model.tflite"
+    text.write_text("not a model")
+    with pytest.raises(UnsupportedGraph, match="not a TensorFlow Lite model"):
+        TFLiteGraph(text)
+
+
+def test_graph_keeps_only_what_the_outputs_need(runner: LandmarkRunner) -> None:
+    from inference.pose.blazepose import bundled_landmark_model
+
+    whole = TFLiteGraph(bundled_landmark_model())
+    pruned = runner.net.graph
+    assert len(pruned._ops) < len(whole._ops)  # the segmentation branch is dropped
+    with pytest.raises(UnsupportedGraph, match="no output"):
+        TFLiteGraph(bundled_landmark_model(), outputs=("nope",))
+    assert all(p.requires_grad for p in pruned.parameters())
+
+
+def test_turned_image_and_turned_region_agree(runner: LandmarkRunner) -> None:
+    """Equivariance: the same crop taken from the image turned a quarter gives the same
+    landmarks once mapped back, so the region geometry and the decoding agree."""
+    rng = np.random.default_rng(3)
+    image = cv2.GaussianBlur(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), (0, 0), 5)
+    region = Region(150.0, 110.0, 180.0, 0.3)
+    a = runner.run(image, [region])[0]
+    turned = turn_image(image, 90)  # clockwise: (x, y) -> (H - y, x)
+    h = image.shape[0]
+    b = runner.run(turned, [Region(h - region.cy, region.cx, region.side, region.turn - math.pi / 2)])[0]
+    back = unturn_points(b.points[:, :2].astype(np.float64), 90, image.shape[1], image.shape[0])
+    assert np.median(np.linalg.norm(back - a.points[:, :2], axis=1)) < 1.5
+    assert b.flag == pytest.approx(a.flag, abs=0.02)
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_unturn_points_inverts_turn_image(degrees: int) -> None:
+    image = np.zeros((30, 50, 3), np.uint8)
+    image[7, 11] = 255
+    turned = turn_image(image, degrees)
+    y, x = np.argwhere(turned[:, :, 0] == 255)[0]
+    back = unturn_points(np.array([[x + 0.5, y + 0.5]]), degrees, 50, 30)
+    assert np.allclose(back, [[11.5, 7.5]])
+
+
+def _coco_person():
+    folder = shared_data("mmpose-testdata", "coco")
+    document = json.loads((folder / "test_coco.json").read_text())
+    ann = max((a for a in document["annotations"] if a["num_keypoints"] >= 15), key=lambda a: a["area"])
+    image = next(i for i in document["images"] if i["id"] == ann["image_id"])
+    rgb = cv2.cvtColor(cv2.imread(str(folder / image["file_name"])), cv2.COLOR_BGR2RGB)
+    x, y, w, h = ann["bbox"]
+    return rgb, (x, y, x + w, y + h), np.asarray(ann["keypoints"], float).reshape(-1, 3)
+
+
+def test_search_finds_an_inverted_person_the_right_way_up(runner: LandmarkRunner) -> None:
+    rgb, box, truth = _coco_person()
+    height, width = rgb.shape[:2]
+    flipped = turn_image(rgb, 180)
+    flipped_box = (width - box[2], height - box[3], width - box[0], height - box[1])
+    found = UprightEstimator(runner).search(flipped, flipped_box).best
+    assert found.flag > 0.5
+    # In the turned image the head is below the hips, and the network says so.
+    nose, hips = found.points[0, :2], found.points[[23, 24], :2].mean(axis=0)
+    assert nose[1] > hips[1]
+    labelled = truth[:, 2] > 0
+    expected = unturn_points(truth[labelled, :2], 180, width, height)  # a half turn is its own inverse
+    from inference.skeletons import convert
+
+    coco = convert(found.points, "mp33", "coco17").keypoints[labelled, :2]
+    size = max(box[2] - box[0], box[3] - box[1])
+    assert np.median(np.linalg.norm(coco - expected, axis=1)) < 0.1 * size
+
+
+def test_still_finds_the_person_at_any_turn(runner: LandmarkRunner) -> None:
+    from inference.pose.mediapipe_backend import MediaPipePose
+
+    rgb, box, _ = _coco_person()
+    height, width = rgb.shape[:2]
+    with MediaPipePose(mode="image", upright=False) as detector:
+        upright = UprightEstimator(runner)
+        reference = find_person(rgb, detector, upright)
+        turned = find_person(turn_image(rgb, 90), detector, upright)
+    assert reference is not None and turned is not None
+    back = unturn_points(turned.keypoints[:, :2].astype(np.float64), 90, width, height)
+    size = max(box[2] - box[0], box[3] - box[1])
+    confident = reference.keypoints[:, 2] > 0.5
+    assert np.median(np.linalg.norm(back[confident] - reference.keypoints[confident, :2], axis=1)) < 0.05 * size
