@@ -195,14 +195,17 @@ class TFLiteGraph(nn.Module):
             x = values[op.inputs[0]]
             w = self.weights[f"w{op.output}"]
             b = self.weights[f"b{op.output}"] if f"b{op.output}" in self.weights else None
+            padding: tuple[int, int] = (0, 0)
             if o["same"]:
                 kh, kw = w.shape[2:]
                 top, bottom = _same_padding(x.shape[2], kh, o["stride"][0], o["dilation"][0])
                 left, right = _same_padding(x.shape[3], kw, o["stride"][1], o["dilation"][1])
-                if top or bottom or left or right:
+                if top == bottom and left == right:
+                    padding = (top, left)  # symmetric: the convolution pads, far cheaper than F.pad
+                else:
                     x = F.pad(x, (left, right, top, bottom))
             groups = x.shape[1] if kind == "DEPTHWISE_CONV_2D" else 1
-            return _activate(F.conv2d(x, w, b, o["stride"], 0, o["dilation"], groups), o["act"])
+            return _activate(F.conv2d(x, w, b, o["stride"], padding, o["dilation"], groups), o["act"])
         if kind == "ADD":
             a, b = (values[j] if j in values else getattr(self, f"c{j}") for j in op.inputs)
             return _activate(a + b, o["act"])

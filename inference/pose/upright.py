@@ -70,8 +70,9 @@ class UprightEstimator:
         self.passes = int(passes)
 
     def follow(self, image: np.ndarray, previous: Landmarks) -> Landmarks | None:
+        """One pass on the region of the previous frame's landmarks: the next frame re-centres."""
         region = previous.next_region()
-        return None if region is None else self._settle(image, self.runner.run(image, [region])[0], 1)
+        return None if region is None else self.runner.run(image, [region])[0]
 
     def refine(self, image: np.ndarray, keypoints: np.ndarray) -> Landmarks | None:
         region = region_of_pose(keypoints)
