@@ -25,6 +25,7 @@ build an engine for minutes on first use) only takes over when asked for first w
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,11 @@ class OnnxTopDown:
         max_batch: most crops per run for a model with a dynamic batch.
         min_score: :meth:`estimate` returns None when the mean joint confidence is not above
             it (0: only when no joint at all is found).
+        turn_below: when the upright crop's mean joint confidence is below this,
+            :meth:`estimate` also tries the crop turned a quarter, a half and three quarters
+            (one batch) and keeps the most confident answer: top-down models are trained on
+            mostly upright people, and an inverted diver is read far better the right way up.
+            0 disables.
 
     Raises:
         PoseBackendError: missing/unloadable file, unexpected input or output layout,
@@ -148,6 +154,7 @@ class OnnxTopDown:
         blur_kernel_size: int = 11,
         max_batch: int = 32,
         min_score: float = 0.0,
+        turn_below: float = 0.5,
     ) -> None:
         self.model_path = Path(model_path)
         self.detector = detector
@@ -163,6 +170,7 @@ class OnnxTopDown:
         self.blur_kernel_size = int(blur_kernel_size)
         self.max_batch = max(1, int(max_batch))
         self.min_score = float(min_score)
+        self.turn_below = float(turn_below)
         self._session = self._load(providers)
         self.providers: list[str] = list(self._session.get_providers())
         self.provider: str = self.providers[0]
@@ -289,11 +297,20 @@ class OnnxTopDown:
 
     def estimate(self, image: np.ndarray, bbox: Box) -> PersonPose | None:
         """The pose in `bbox`; score is the mean joint confidence. None when no joint is
-        found (or the mean is not above ``min_score``) or the box is empty."""
-        return self.estimate_many(image, [bbox])[0]
+        found (or the mean is not above ``min_score``) or the box is empty. An unsure upright
+        answer is compared with the crop's quarter turns (see ``turn_below``)."""
+        pose = self.estimate_many(image, [bbox])[0]
+        if self.turn_below <= 0 or (pose is not None and pose.score >= self.turn_below):
+            return pose
+        turned = self.estimate_many(image, [bbox] * len(QUARTER_TURNS), turns=QUARTER_TURNS)
+        found = [p for p in (pose, *turned) if p is not None]
+        return max(found, key=lambda p: p.score) if found else None
 
-    def estimate_many(self, image: np.ndarray, boxes: Sequence[Box]) -> list[PersonPose | None]:
-        """:meth:`estimate` for several boxes of one image, run as one batch."""
+    def estimate_many(self, image: np.ndarray, boxes: Sequence[Box],
+                      turns: Sequence[float] | None = None) -> list[PersonPose | None]:
+        """:meth:`estimate` for several boxes of one image, run as one batch, without the turn
+        search. turns: per box, radians the crop's content is turned about the box centre
+        (keypoints are mapped back to the image either way)."""
         image = _check_image(image)
         if self._session is None:
             raise PoseBackendError(f"{self.description} is closed")
@@ -305,13 +322,15 @@ class OnnxTopDown:
         w, h = self.input_size
         centers, scales = box_to_center_scale(box_arr, w / h, self.bbox_padding)
         crops = np.empty((len(valid), 3, h, w), dtype=np.float32)
-        for j, (c, s) in enumerate(zip(centers, scales)):
-            m = affine_transform(c, s, (w, h), udp=self.udp)
+        turn_of = [0.0 if turns is None else float(turns[i]) for i in valid]
+        matrices = [turned_about(affine_transform(c, s, (w, h), udp=self.udp), c, t)
+                    for c, s, t in zip(centers, scales, turn_of)]
+        for j, m in enumerate(matrices):
             crop = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR)
             crops[j] = ((crop.astype(np.float32) - self.mean) / self.std).transpose(2, 0, 1)
         coords, scores = self._infer(crops)  # input pixels
-        for j, (c, s) in enumerate(zip(centers, scales)):
-            inv = affine_transform(c, s, (w, h), inverse=True, udp=self.udp)
+        for j, m in enumerate(matrices):
+            inv = cv2.invertAffineTransform(m)
             kp = to_keypoints(apply_affine(coords[j], inv), scores[j])[: self._keep]
             conf = float(kp[:, 2].mean()) if len(kp) else 0.0
             if conf <= self.min_score:
@@ -373,6 +392,20 @@ class OnnxTopDown:
         simcc_x, simcc_y = outs
         split = (simcc_x.shape[-1] / w, simcc_y.shape[-1] / h)
         return decode_simcc(simcc_x, simcc_y, split)
+
+
+# The turns estimate() tries on an unsure crop, radians.
+QUARTER_TURNS = (math.pi / 2, math.pi, -math.pi / 2)
+
+
+def turned_about(matrix: np.ndarray, center: Sequence[float], turn: float) -> np.ndarray:
+    """The 2x3 image->crop matrix preceded by turning the image by `turn` about `center`."""
+    if turn == 0.0:
+        return matrix
+    c, s = math.cos(turn), math.sin(turn)
+    cx, cy = float(center[0]), float(center[1])
+    rotate = np.array([[c, -s, cx - c * cx + s * cy], [s, c, cy - s * cx - c * cy], [0.0, 0.0, 1.0]])
+    return (np.vstack([matrix, [0.0, 0.0, 1.0]]) @ rotate)[:2]
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:

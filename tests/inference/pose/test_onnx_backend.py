@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import math
+
 import numpy as np
 import pytest
 
@@ -579,3 +581,42 @@ def test_resolve_schema():
         resolve_schema(None, None, "m.onnx")
     with pytest.raises(PoseBackendError, match="26 joints per person but schema mpii16"):
         resolve_schema(26, "mpii16", "m.onnx")
+
+
+# --------------------------------------------------------------------------------------------
+# Turned crops: an inverted body is read the right way up, keypoints land where they were
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("turn", [math.pi / 2, math.pi, -math.pi / 2, 0.4])
+def test_turned_crops_map_back_to_the_same_pixels(models, turn):
+    backend = OnnxTopDown(models("heatmap"), turn_below=0.0)
+    rng = np.random.default_rng(7)
+    for _ in range(4):
+        box, points = random_case(rng)
+        # Square boxes: a turned crop of a square keeps every blob inside it.
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        half = min(box[2] - box[0], box[3] - box[1]) / 2
+        square = (cx - half, cy - half, cx + half, cy + half)
+        points = [(cx + 0.5 * (x - cx) * 2 * half / (box[2] - box[0]), cy + 0.5 * (y - cy) * 2 * half / (box[3] - box[1]))
+                  for x, y in points]
+        image = rgb_blob_image(IMAGE_SIZE, points)
+        upright, turned = backend.estimate_many(image, [square, square], turns=[0.0, turn])
+        assert upright is not None and turned is not None
+        assert np.abs(turned.keypoints[:, :2] - expected(points)).max() < 1.0
+
+
+def test_an_unsure_upright_crop_is_compared_with_its_turns(models):
+    calls = []
+    backend = OnnxTopDown(models("heatmap"), turn_below=1.01)  # never sure enough: always compare
+    original = backend.estimate_many
+
+    def counting(image, boxes, turns=None):
+        calls.append(None if turns is None else tuple(turns))
+        return original(image, boxes, turns)
+
+    backend.estimate_many = counting
+    box, points = random_case(np.random.default_rng(2))
+    pose = backend.estimate(rgb_blob_image(IMAGE_SIZE, points), box)
+    assert pose is not None
+    assert calls == [None, (math.pi / 2, math.pi, -math.pi / 2)]
