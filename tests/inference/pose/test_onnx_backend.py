@@ -8,9 +8,8 @@ inverse warp are all exercised for real, through onnxruntime.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
