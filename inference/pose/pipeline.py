@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 SAME_BODY_IOU = 0.5
 # A refined pose replaces the detector's unless it is much less sure of itself than it.
 KEEP_SHARE = 0.5
+# Frames after the last good landmarks that the athlete is still looked for around them (a
+# sixth of a second at 30 fps: a body moves too far in longer).
+MAX_FOLLOW_GAP = 5
 
 FrameAt = Callable[[int], np.ndarray]
 """Random access to an RGB frame by index (for re-detection on frames already passed)."""
@@ -82,6 +85,7 @@ class PoseRunner:
         self.upright = getattr(backend, "upright", None)
         self._followed: tuple[int, Landmarks] | None = None  # (frame, landmarks) of the athlete
         self._last_steps: list[TrackStep] = []
+        self._hip_motion: tuple[float, float] = (0.0, 0.0)  # pixels per frame, from the last two
 
     def run(self, frames: Iterable[tuple[int, np.ndarray, int | None]], frame_at: FrameAt) -> Iterator[FrameResult]:
         """frames: (index, rgb, timestamp_ms or None) in increasing index order."""
@@ -112,16 +116,25 @@ class PoseRunner:
             yield self._result(self._refine(step, rgb, None), len(people))
 
     def _follow(self, index: int, rgb: np.ndarray) -> Landmarks | None:
-        """The athlete's landmarks on this frame from the region of the previous frame's."""
-        if self.upright is None or self._followed is None or self._followed[0] != index - 1:
+        """The athlete's landmarks on this frame from the region of the last frame's; when the
+        network loses the body there (or the athlete was lost for a few frames), the region
+        moved on by the hips' last motion and tried at other turns (a somersault)."""
+        if self.upright is None or self._followed is None:
             return None
-        found = self.upright.follow(rgb, self._followed[1])
+        last, previous = self._followed
+        gap = index - last
+        if not 0 < gap <= MAX_FOLLOW_GAP:
+            return None
+        found = self.upright.follow(rgb, previous) if gap == 1 else None
+        if found is None or found.flag < MIN_PERSON_FLAG:
+            shift = (self._hip_motion[0] * gap, self._hip_motion[1] * gap)
+            found = self.upright.recover(rgb, previous, shift)
         return found if found is not None and found.flag >= MIN_PERSON_FLAG else None
 
     def _refine(self, step: TrackStep, rgb: np.ndarray | None, followed: Landmarks | None) -> TrackStep:
-        """The chosen pose on an upright region (the followed one when the tracker chose it)."""
+        """The chosen pose on an upright region (the followed one when the tracker chose it).
+        The last good landmarks are kept through a few lost frames, to follow from."""
         if self.upright is None or step.pose is None or rgb is None:
-            self._followed = None
             return step
         pose = step.pose
         if followed is not None and box_iou(pose_box(pose) or pose.bbox, box_of(followed.points) or pose.bbox) > SAME_BODY_IOU:
@@ -131,8 +144,12 @@ class PoseRunner:
         else:
             refined = None
         if refined is None or refined.flag < MIN_PERSON_FLAG or refined.score < pose.score * KEEP_SHARE:
-            self._followed = None
             return step
+        if self._followed is not None and 0 < step.frame - self._followed[0] <= MAX_FOLLOW_GAP:
+            gap = step.frame - self._followed[0]
+            self._hip_motion = tuple(float(v) / gap for v in refined.hip - self._followed[1].hip)
+        else:
+            self._hip_motion = (0.0, 0.0)
         self._followed = (step.frame, refined)
         better = as_person(refined, "mp33", (rgb.shape[1], rgb.shape[0]))
         return TrackStep(step.frame, better, step.status, step.distance, step.predicted)

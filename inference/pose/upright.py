@@ -29,6 +29,11 @@ _EXTENT_CONFIDENCE, _MIN_JOINTS = 0.3, 4
 # The turns `search` tries: a quarter turn apart covers any body orientation within 45 degrees,
 # which the network tolerates (it was trained on regions turned by a detector's estimate).
 SEARCH_TURNS = (0.0, math.pi / 2, math.pi, -math.pi / 2)
+# `recover` tries the previous turn and these offsets from it: an eighth and a quarter of a turn
+# either way cover a fast somersault, a half turn a misread body axis.
+RECOVER_TURNS = (0.0, math.pi / 4, -math.pi / 4, math.pi / 2, -math.pi / 2, math.pi)
+# and a region this much larger than the previous one, for a body that moved or unfolded.
+RECOVER_ENLARGE = 1.25
 
 
 def region_of_pose(keypoints: np.ndarray) -> Region | None:
@@ -73,6 +78,20 @@ class UprightEstimator:
         """One pass on the region of the previous frame's landmarks: the next frame re-centres."""
         region = previous.next_region()
         return None if region is None else self.runner.run(image, [region])[0]
+
+    def recover(self, image: np.ndarray, previous: Landmarks, shift: tuple[float, float] = (0.0, 0.0),
+                turns: tuple[float, ...] = RECOVER_TURNS) -> Landmarks | None:
+        """When following failed: the previous region moved by `shift` (pixels), enlarged,
+        tried at the previous turn plus each of `turns` in one batch; the most confident
+        settled once. A fast rotation (a somersault turns a body 30-60 degrees a frame at 30
+        fps) or a jump carries the body out of the region MediaPipe's rule would give."""
+        region = previous.next_region()
+        if region is None:
+            return None
+        regions = [Region(region.cx + shift[0], region.cy + shift[1], region.side * RECOVER_ENLARGE,
+                          region.turn + t) for t in turns]
+        best = max(self.runner.run(image, regions), key=lambda r: r.score)
+        return self._settle(image, best, self.passes)
 
     def refine(self, image: np.ndarray, keypoints: np.ndarray) -> Landmarks | None:
         region = region_of_pose(keypoints)
