@@ -40,6 +40,7 @@ from app.ui.label_panel import LabelPanel
 from app.ui.qa_view import QaView
 from app.ui.player import playback_actions
 from app.ui.pose_dialog import ask_frame_range
+from app.ui.pose_options_dialog import PoseChoices, drawn_athlete_box
 from app.ui.pose_worker import BackendFactory, PoseRuns
 from app.ui.proxy_builder import ProxyBuilder
 from app.ui.settings import AppSettings
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.history_view = HistoryView(self)
         self.docks: dict[str, QDockWidget] = {}
         self.pose_runs = PoseRuns(self.reporter, options=pose_options, backend_factory=pose_backend, parent=self)
+        self.pose_choices = PoseChoices(self.settings, pose_options)  # what the runs use, kept in the settings
         self._build_menus()
         self.add_dock("History", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.labels_dock = self.add_dock("Labels", QWidget(self), Qt.DockWidgetArea.RightDockWidgetArea)
@@ -166,6 +168,9 @@ class MainWindow(QMainWindow):
             self._action(pose_menu, "Re-run Model on Frames…", "Ctrl+Alt+P", self.rerun_model_on_frames),
             self._action(pose_menu, "&Cancel Auto-Annotation", "Ctrl+Alt+.", self.pose_runs.cancel),
         ]
+        pose_menu.addSeparator()
+        self.pose_settings_action = self._action(pose_menu, "Auto-Annotation &Settings…", "",
+                                                 self.auto_annotation_settings)
         self.view_menu = self.menuBar().addMenu("&View")
         self.help_menu = self.menuBar().addMenu("&Help")
 
@@ -407,7 +412,16 @@ class MainWindow(QMainWindow):
 
     def auto_annotate_clip(self) -> bool:
         """Run the pose model over the current clip in the background (resuming an earlier run)."""
-        return self._pose_target("Auto-Annotate") and self.pose_runs.run_clip(self.project, self.pane.clip.id)
+        return self._pose_target("Auto-Annotate") and self.pose_choices.run_clip(self.pose_runs, self.project,
+                                                                                 self.pane.clip.id)
+
+    def auto_annotation_settings(self, options: PoseOptions | None = None) -> PoseOptions | None:
+        """Choose the model, skeleton, device and athlete of the next runs (asked for when not given)."""
+        clip_id = self.pane.clip.id if self.pane.clip is not None else None
+        if options is None:
+            return self.pose_choices.ask(self, clip_id, drawn_athlete_box(self.editor))
+        self.pose_choices.choose(options, clip_id)
+        return options
 
     def rerun_model_on_frame(self) -> bool:
         return self.rerun_model_on_frames(self.pane.player.position, self.pane.player.position)
@@ -421,7 +435,7 @@ class MainWindow(QMainWindow):
             if chosen is None:
                 return False
             first, last = chosen
-        return self.pose_runs.run_frames(self.project, self.pane.clip.id, first, last)
+        return self.pose_choices.run_frames(self.pose_runs, self.project, self.pane.clip.id, first, last)
 
     def _proxy_progress(self, clip_id: int, done: int, total: int) -> None:
         if done == total or done % 10 == 0:
