@@ -54,15 +54,10 @@ def drawn_athlete_box(editor: FrameEditor) -> StartBox | None:
 
 # --- settings ------------------------------------------------------------------------------
 
-def _qsettings(settings: AppSettings):
-    # AppSettings has no public key/value access yet; the pose keys live in their own group.
-    return settings._qsettings
-
-
 def load_pose_options(settings: AppSettings, default: PoseOptions | None = None) -> PoseOptions:
     """The choices last saved by :func:`save_pose_options`, or ``default`` where none (or a bad one) is."""
     default = default if default is not None else PoseOptions()
-    store = _qsettings(settings)
+    store = settings.store
     if not store.contains(f"{SETTINGS_GROUP}/backend"):
         return replace(default, start=None, rerun=False)
 
@@ -91,7 +86,7 @@ def load_pose_options(settings: AppSettings, default: PoseOptions | None = None)
 
 def save_pose_options(settings: AppSettings, options: PoseOptions) -> None:
     """Keep the choices that hold for any clip (not the athlete box, not a one-off re-run)."""
-    store = _qsettings(settings)
+    store = settings.store
     for key, value in (("backend", options.backend), ("model", options.model or ""),
                        ("config", options.config or ""), ("schema", options.schema),
                        ("max_gap", options.max_gap or 0), ("smooth", float(options.smooth)),

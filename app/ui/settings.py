@@ -41,6 +41,11 @@ class AppSettings:
     def path(self) -> str:
         return self._qsettings.fileName()
 
+    @property
+    def store(self) -> QSettings:
+        """The underlying key/value store, for panels that keep their own group of keys."""
+        return self._qsettings
+
     def sync(self) -> None:
         self._qsettings.sync()
 
