@@ -531,7 +531,9 @@ class MediaPipePose:
         region = (x0, y0, x1 - x0, y1 - y0)
         pose = self._estimate_in_crop(crop, 0, box, region, width, height, min_score=0.0)
         if self.upright is not None:
-            return self._upright_pose(rgb, box, pose)
+            upright = self._upright_pose(rgb, box, pose)
+            if upright is not None:
+                return upright
         min_score = max(self.min_confidence, 0.5)
         for angle in self.estimate_rotations:
             if pose is not None:
@@ -543,7 +545,8 @@ class MediaPipePose:
         """The pose in box from the upright landmark network: the person MediaPipe found in
         the crop, refined on an upright region; else a search of the box at several turns.
         A result whose hips fall outside the box, or that the network does not take for a
-        person, is nobody: never a neighbour."""
+        person, is None (never a neighbour): MediaPipe's own graph on turned crops then has
+        its turn."""
         assert self.upright is not None
         result = self.upright.refine(rgb, found.keypoints) if found is not None else None
         if result is None or result.flag < MIN_PERSON_FLAG:
@@ -551,7 +554,7 @@ class MediaPipePose:
         hx, hy = result.hip
         inside = box[0] <= hx <= box[2] and box[1] <= hy <= box[3]
         if result.flag < MIN_PERSON_FLAG or result.score < self.min_confidence or not inside:
-            return found
+            return None
         return as_person(result, self.schema, (rgb.shape[1], rgb.shape[0]))
 
     def _estimate_in_crop(
