@@ -16,6 +16,12 @@ at the moment the athlete is missed keeps their own identity (see AthleteTracker
 Detections are `PersonPose` lists from any backend; boxes are (x1, y1, x2, y2) pixels.
 Everything is forward-only (frame order), so `AthleteTracker.step` can run while frames are
 still being decoded.
+
+With a panning camera, the boxes kept from earlier frames are in stale image coordinates and a
+constant-velocity model in the image mixes the athlete's motion with the camera's. Given the
+camera's motion between frames (a 2x3 matrix from `inference.pose.camera_motion`), the tracker
+first maps everything it keeps into the current frame's coordinates, so its velocities are
+motions relative to the scene. Without matrices it behaves exactly as before.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import Literal
 import numpy as np
 
 from inference.pose.base import Box, PersonPose, box_iou, box_of
+from inference.pose.camera_motion import check_motion, invert_motion, is_identity, transform_box
 
 Status = Literal["tracked", "redetected", "lost"]
 Redetect = Callable[[Box], "PersonPose | None"]
@@ -156,6 +163,11 @@ class _Bystander:
         self.boxes.append(box)
 
 
+def _moved(boxes: Sequence[np.ndarray], camera: np.ndarray) -> list[np.ndarray]:
+    """Boxes mapped by a camera motion (centre mapped, size scaled: see transform_box)."""
+    return [np.asarray(transform_box(b, camera), dtype=np.float64) for b in boxes]
+
+
 class AthleteTracker:
     """Forward-only tracker of one athlete, started from a box on a given frame.
 
@@ -170,6 +182,9 @@ class AthleteTracker:
     just as a spectator crosses her path, the spectator's detection goes to the spectator's
     own track and the athlete is lost instead of swapped. Bystanders first seen while the
     athlete was lost do not compete: one of them may be the athlete coming back.
+
+    With a moving camera, pass each step the camera's motion since the previous step: the
+    athlete's and the bystanders' boxes are kept in the coordinates of the last frame stepped.
     """
 
     def __init__(self, start_frame: int, start_box: Box, config: TrackerConfig | None = None):
@@ -196,11 +211,18 @@ class AthleteTracker:
         return _as_box(_predict(frames, boxes, frame, self.config.max_lost + 1))
 
     def step(self, frame: int, detections: Sequence[PersonPose],
-             redetect: Redetect | None = None) -> TrackStep:
-        """The athlete on `frame` among `detections`; calls `redetect` only when none passes."""
+             redetect: Redetect | None = None, camera: np.ndarray | None = None) -> TrackStep:
+        """The athlete on `frame` among `detections`; calls `redetect` only when none passes.
+
+        camera: the 2x3 motion of the image from the frame of the previous step (of the start
+        box, on the first step) to `frame`, e.g. CameraMotion.update's on consecutive frames;
+        chain_motions composes per-frame ones when frames were skipped. None: no motion.
+        """
         frame = int(frame)
         if frame < self._next_frame:
             raise ValueError(f"frames must increase: got {frame} after {self._next_frame - 1}")
+        if not is_identity(camera):
+            self._follow_camera(check_motion(camera))
         self._next_frame = frame + 1
         cfg = self.config
         last_frame, last_box = self._history[-1]
@@ -299,6 +321,13 @@ class AthleteTracker:
             self._history.pop()  # the start box is replaced by the detection that matched it
         self._history.append((frame, athlete_box))
         return TrackStep(frame, chosen[0], status, chosen[2], predicted)
+
+    def _follow_camera(self, camera: np.ndarray) -> None:
+        """Map every kept box into the new frame's coordinates."""
+        frames = [f for f, _ in self._history]
+        self._history = deque(zip(frames, _moved([b for _, b in self._history], camera)), maxlen=self._keep)
+        for b in self._bystanders:
+            b.boxes = deque(_moved(b.boxes, camera), maxlen=b.boxes.maxlen)
 
 
 # --- Automatic start --------------------------------------------------------------------------
@@ -498,15 +527,20 @@ def track_sequence(detections_per_frame: Sequence[Sequence[PersonPose]],
                    redetect: Callable[[int, Box], PersonPose | None] | None = None, *,
                    image_size: tuple[int, int] | None = None,
                    config: TrackerConfig | None = None,
-                   auto_frames: int = 20, backward: bool = True) -> list[TrackStep]:
+                   auto_frames: int = 20, backward: bool = True,
+                   cameras: Sequence[np.ndarray | None] | None = None) -> list[TrackStep]:
     """One TrackStep per frame of a clip (index = frame).
 
     start None chooses the athlete automatically from the first `auto_frames` frames
     (choose_athlete; needs image_size = (width, height)). redetect(frame, box) is the caller's
     second chance on that frame. Tracking runs forward from the start frame; with backward=True
     the frames before it are tracked the same way in reverse order (otherwise they are lost).
+    cameras[f], one per frame, is the camera's 2x3 motion from frame f - 1 to frame f
+    (CameraMotion.update's; None = no motion; cameras[0] is not used).
     """
     n = len(detections_per_frame)
+    if cameras is not None and len(cameras) != n:
+        raise ValueError(f"cameras has {len(cameras)} matrices for {n} frames: give one per frame (None for no motion)")
     lost = [TrackStep(f, None, "lost", math.nan) for f in range(n)]
     if n == 0:
         return []
@@ -534,7 +568,8 @@ def track_sequence(detections_per_frame: Sequence[Sequence[PersonPose]],
     tracker = AthleteTracker(frame, box, config)
     for f in range(frame, n):
         re = None if redetect is None else (lambda b, f=f: redetect(f, b))
-        steps[f] = tracker.step(f, detections_per_frame[f], re)
+        camera = None if cameras is None or f == frame else cameras[f]
+        steps[f] = tracker.step(f, detections_per_frame[f], re, camera)
     if backward and frame > 0:
         # Reverse time: tracker frame t is clip frame `frame - t`; t = 0 is the start frame.
         tracker = AthleteTracker(0, steps[frame].box or box, config)
@@ -542,6 +577,7 @@ def track_sequence(detections_per_frame: Sequence[Sequence[PersonPose]],
         for t in range(1, frame + 1):
             f = frame - t
             re = None if redetect is None else (lambda b, f=f: redetect(f, b))
-            s = tracker.step(t, detections_per_frame[f], re)
+            back = None if cameras is None or cameras[f + 1] is None else invert_motion(cameras[f + 1])
+            s = tracker.step(t, detections_per_frame[f], re, back)
             steps[f] = TrackStep(f, s.pose, s.status, s.distance, s.predicted)
     return steps
