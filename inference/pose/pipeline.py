@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 # A followed pose whose box overlaps the tracker's choice this much is the same body.
 SAME_BODY_IOU = 0.5
+# A refined pose whose box overlaps the tracker's choice less than this is another body.
+SAME_BODY_MIN_IOU = 0.3
 # A refined pose replaces the detector's unless it is much less sure of itself than it.
 KEEP_SHARE = 0.5
 # Frames after the last good landmarks that the athlete is still looked for around them (a
@@ -145,13 +147,16 @@ class PoseRunner:
             refined = None
         if refined is None or refined.flag < MIN_PERSON_FLAG or refined.score < pose.score * KEEP_SHARE:
             return step
+        better = as_person(refined, "mp33", (rgb.shape[1], rgb.shape[0]))
+        chosen_box = pose_box(pose)
+        if better is None or (chosen_box is not None and box_iou(better.bbox, chosen_box) < SAME_BODY_MIN_IOU):
+            return step  # a refinement that moved to another body (or part of one) is no refinement
         if self._followed is not None and 0 < step.frame - self._followed[0] <= MAX_FOLLOW_GAP:
             gap = step.frame - self._followed[0]
             self._hip_motion = tuple(float(v) / gap for v in refined.hip - self._followed[1].hip)
         else:
             self._hip_motion = (0.0, 0.0)
         self._followed = (step.frame, refined)
-        better = as_person(refined, "mp33", (rgb.shape[1], rgb.shape[0]))
         return TrackStep(step.frame, better, step.status, step.distance, step.predicted)
 
     def _ready(self, buffer: list[tuple[int, list[PersonPose]]]) -> bool:

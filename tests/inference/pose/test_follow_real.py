@@ -1,0 +1,52 @@
+"""Following the athlete with the upright landmark network, on a real clip (Sports2D's demo:
+jumping jacks, backlit, then a backflip): the body's region is followed from frame to frame,
+and never onto the walker who crosses the picture. (benchmarks/pose_video.py compares the whole
+clip before and after.)"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from inference.pose.mediapipe_backend import MediaPipePose
+from inference.pose.pipeline import PoseRunner
+from tests.conftest import shared_data
+
+FIRST, LAST = 30, 95  # the athlete is the only one moving at the start; the walker enters later
+
+
+def _frames() -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(shared_data("sports2d-demo", "demo.mp4")))
+    frames = []
+    for index in range(LAST):
+        ok, bgr = capture.read()
+        assert ok, f"frame {index} could not be decoded"
+        if index >= FIRST:
+            # Half size: the test is about following, and half the pixels decode and run faster.
+            frames.append(cv2.cvtColor(cv2.resize(bgr, None, fx=0.5, fy=0.5), cv2.COLOR_BGR2RGB))
+    capture.release()
+    return frames
+
+
+def _run(frames: list[np.ndarray], upright: bool):
+    height, width = frames[0].shape[:2]
+    with MediaPipePose(mode="video", upright=upright, device="cpu") as backend:
+        runner = PoseRunner(backend, "mpii16", image_size=(width, height))
+        stream = ((i, rgb, round(i * 1000 / 30)) for i, rgb in enumerate(frames))
+        return list(runner.run(stream, lambda i: frames[i]))
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_following_keeps_the_athlete_and_never_takes_the_walker() -> None:
+    frames = _frames()
+    after = _run(frames, upright=True)
+    found = sum(r.keypoints is not None for r in after)
+    assert found >= 0.85 * len(frames)
+    # Every pose is the athlete's: on the platform in the left half of the picture, not the
+    # walker lower right.
+    for result in after:
+        if result.bbox is not None:
+            cx, cy = (result.bbox[0] + result.bbox[2]) / 2, (result.bbox[1] + result.bbox[3]) / 2
+            assert 250 <= cx <= 500 and cy < 300, (result.frame, result.bbox)
