@@ -18,7 +18,7 @@ tracker chose is then refined on an upright region.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,6 +33,7 @@ from inference.pose.tracking import (
     pose_box,
     track_sequence,
 )
+from inference.pose.camera_motion import CameraMotion, chain_motions, is_identity, transform_points
 from inference.pose.still import MIN_PERSON_FLAG, as_person
 from inference.skeletons import convert, get_skeleton
 
@@ -50,6 +51,14 @@ KEEP_SHARE = 0.5
 MAX_FOLLOW_GAP = 5
 
 FrameAt = Callable[[int], np.ndarray]
+
+
+def moved_landmarks(landmarks: Landmarks, matrix: np.ndarray) -> Landmarks:
+    """Landmarks carried along by a camera motion (2x3): joints and the two alignment points."""
+    points = landmarks.points.copy()
+    points[:, :2] = transform_points(points[:, :2].astype(np.float64), matrix)
+    hip, axis = transform_points(np.stack([landmarks.hip, landmarks.axis]), matrix)
+    return replace(landmarks, points=points, hip=hip, axis=axis)
 """Random access to an RGB frame by index (for re-detection on frames already passed)."""
 
 
@@ -77,7 +86,7 @@ class PoseRunner:
 
     def __init__(self, backend: PoseBackend, schema: str, *, image_size: tuple[int, int],
                  start: StartBox | StartPoint | None = None, auto_frames: int = 20,
-                 config: TrackerConfig | None = None) -> None:
+                 config: TrackerConfig | None = None, follow_camera: bool = True) -> None:
         self.backend = backend
         self.skeleton = get_skeleton(schema)
         self.image_size = image_size
@@ -88,6 +97,9 @@ class PoseRunner:
         self._followed: tuple[int, Landmarks] | None = None  # (frame, landmarks) of the athlete
         self._last_steps: list[TrackStep] = []
         self._hip_motion: tuple[float, float] = (0.0, 0.0)  # pixels per frame, from the last two
+        self.camera = CameraMotion() if follow_camera else None
+        self._cameras: list[np.ndarray | None] = []  # the buffered frames' camera motions
+        self._pending_camera: np.ndarray | None = None
 
     def run(self, frames: Iterable[tuple[int, np.ndarray, int | None]], frame_at: FrameAt) -> Iterator[FrameResult]:
         """frames: (index, rgb, timestamp_ms or None) in increasing index order."""
@@ -95,17 +107,29 @@ class PoseRunner:
         tracker: AthleteTracker | None = None
         for index, rgb, timestamp_ms in frames:
             people = self.backend.detect(rgb, timestamp_ms)
+            camera = self._camera_motion(rgb, people)
             if tracker is not None:
                 followed = self._follow(index, rgb)
                 size = (rgb.shape[1], rgb.shape[0])
                 candidates = people if followed is None else [as_person(followed, "mp33", size), *people]
-                step = tracker.step(index, candidates, lambda box, rgb=rgb: self.backend.estimate(rgb, box))
+                if self._pending_camera is not None:
+                    camera = chain_motions([self._pending_camera, camera])
+                    self._pending_camera = None
+                step = tracker.step(index, candidates, lambda box, rgb=rgb: self.backend.estimate(rgb, box),
+                                    camera=camera)
                 yield self._result(self._refine(step, rgb, followed), len(people))
                 continue
             buffer.append((index, people))
+            self._cameras.append(camera)
             if self._ready(buffer):
+                cameras = self._cameras
                 yield from self._flush(buffer, frame_at)
                 tracker = self._continue_from(self._last_steps)
+                if tracker is not None:
+                    # The tracker starts at its last confirmed frame: carry it over the camera's
+                    # motion on the buffered frames after that one.
+                    after = tracker.last_frame - buffer[0][0] + 1
+                    self._pending_camera = chain_motions(cameras[after:])
                 buffer = []
         if buffer:
             yield from self._flush(buffer, frame_at)
@@ -116,6 +140,20 @@ class PoseRunner:
         for step, (_, people) in zip(steps, buffer):
             rgb = frame_at(step.frame) if self.upright is not None and step.pose is not None else None
             yield self._result(self._refine(step, rgb, None), len(people))
+
+    def _camera_motion(self, rgb: np.ndarray, people: list[PersonPose]) -> np.ndarray | None:
+        """The background's motion since the previous frame (people masked out), or None.
+        The landmarks followed are carried along with it, so the region they give for this
+        frame is where the body is in the scene, not where it was in the picture."""
+        if self.camera is None:
+            return None
+        matrix = self.camera.update(rgb, exclude=[p.bbox for p in people])
+        if is_identity(matrix):
+            return None
+        if self._followed is not None:
+            frame, landmarks = self._followed
+            self._followed = (frame, moved_landmarks(landmarks, matrix))
+        return matrix
 
     def _follow(self, index: int, rgb: np.ndarray) -> Landmarks | None:
         """The athlete's landmarks on this frame from the region of the last frame's; when the
@@ -174,10 +212,12 @@ class PoseRunner:
         elif isinstance(start, StartPoint):
             start = StartPoint(start.frame - first, start.point)
         self.start = None  # a later buffer (nobody found yet) chooses automatically
+        cameras, self._cameras = self._cameras, []
         steps = track_sequence(
             [people for _, people in buffer], start,
             lambda local, box: self.backend.estimate(frame_at(first + local), box),
             image_size=self.image_size, config=self.config, auto_frames=self.auto_frames,
+            cameras=cameras if len(cameras) == len(buffer) else None,
         )
         return [TrackStep(first + s.frame, s.pose, s.status, s.distance, s.predicted) for s in steps]
 
