@@ -193,11 +193,17 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class LandmarkRunner:
-    """Runs a LandmarkNet on regions of images, batched, on one device."""
+    """Runs a LandmarkNet on regions of images, batched, on one device.
 
-    def __init__(self, net: LandmarkNet | None = None, device: str | torch.device = "cpu") -> None:
+    refine_heatmap: move points by the heatmaps as MediaPipe does; off for a fine-tuned
+    network, whose heatmaps were not trained and would pull points back to the old answer.
+    """
+
+    def __init__(self, net: LandmarkNet | None = None, device: str | torch.device = "cpu",
+                 refine_heatmap: bool = True) -> None:
         self.device = torch.device(device)
         self.net = (net or LandmarkNet()).to(self.device).eval()
+        self.refine_heatmap = refine_heatmap
 
     @torch.inference_mode()
     def run(self, image: np.ndarray, regions: list[Region]) -> list[Landmarks]:
@@ -206,5 +212,7 @@ class LandmarkRunner:
         batch = np.stack([crop(image, r) for r in regions]).astype(np.float32) / 255.0
         points, flags, heatmaps = self.net(torch.from_numpy(batch).to(self.device))
         points, flags = points.float().cpu().numpy(), flags.float().cpu().numpy()
+        if not self.refine_heatmap:
+            return [decode(p, f, r) for p, f, r in zip(points, flags, regions)]
         heatmaps = heatmaps.float().cpu().numpy()
         return [decode(p, f, r, hm) for p, f, r, hm in zip(points, flags, regions, heatmaps)]

@@ -1,0 +1,75 @@
+"""Fine-tuning the landmark network on labelled stills (LSPET's extreme poses): train on a
+seeded 300 images, evaluate on 1,000 others against the bundled network on the same 1,000,
+through one pass on the upright region of the labels (this measures the network, not person
+finding). Prints time per epoch and in total. Nothing trained here is saved.
+
+    .venv/bin/python benchmarks/pose_finetune.py [--train 300] [--test 1000] [--epochs 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from app.pose_accuracy import load_lsp, read_rgb  # noqa: E402
+from inference.metrics.keypoints import pckh  # noqa: E402
+from inference.pose.blazepose import LandmarkNet, LandmarkRunner  # noqa: E402
+from inference.pose.landmark_finetune import FinetuneConfig, LabelledFrame, finetune, predict_in_regions  # noqa: E402
+
+
+def frames_of(images) -> list[LabelledFrame]:
+    return [LabelledFrame(read_rgb(x.image), np.nan_to_num(x.keypoints), x.visible, "mpii16") for x in images]
+
+
+def report(name: str, predicted: np.ndarray, frames, inverted: np.ndarray) -> None:
+    truth = np.stack([f.keypoints for f in frames])
+    labelled = np.stack([f.labelled for f in frames])
+    everyone = pckh(predicted, truth, labelled).overall
+    upside_down = pckh(predicted[inverted], truth[inverted], labelled[inverted]).overall
+    print(f"  {name:<12} PCKh@0.5 all {everyone:.3f}   inverted {upside_down:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "lspet")
+    parser.add_argument("--train", type=int, default=300)
+    parser.add_argument("--val", type=int, default=60, help="held out of the training images for early stopping")
+    parser.add_argument("--test", type=int, default=1000)
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    if not (args.data / "joints.json").is_file():
+        print(f"no LSPET data at {args.data}; nothing measured")
+        return
+    images = load_lsp(args.data / "joints.json")
+    order = np.random.default_rng(0).permutation(len(images))
+    train_images = [images[i] for i in order[:args.train]]
+    val_images = [images[i] for i in order[args.train:args.train + args.val]]
+    test_images = [images[i] for i in order[args.train + args.val:args.train + args.val + args.test]]
+    train, val, test = frames_of(train_images), frames_of(val_images), frames_of(test_images)
+    inverted = np.array([x.inverted for x in test_images])
+    print(f"LSPET: fine-tune on {len(train)} (+{len(val)} for early stopping), test on {len(test)} "
+          f"({inverted.sum()} inverted)")
+
+    def progress(epoch) -> None:
+        print(f"  epoch {epoch.epoch}: loss {epoch.train_loss:.4f}, val PCKh {epoch.val_pckh:.3f}, {epoch.seconds:.1f} s",
+              flush=True)
+
+    start = time.perf_counter()
+    result = finetune(train, val, FinetuneConfig(epochs=args.epochs, device=args.device), progress=progress)
+    total = time.perf_counter() - start
+    print(f"fine-tuning: {total:.0f} s in all, best epoch {result.best_epoch}")
+    report("bundled", predict_in_regions(LandmarkRunner(LandmarkNet()), test, "mpii16"), test, inverted)
+    report("fine-tuned", predict_in_regions(LandmarkRunner(result.net, refine_heatmap=False), test, "mpii16"),
+           test, inverted)
+
+
+if __name__ == "__main__":
+    main()

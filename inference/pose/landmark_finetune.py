@@ -1,0 +1,208 @@
+"""Fine-tuning the landmark network on an annotator's corrected frames.
+
+The network (:class:`~inference.pose.blazepose.LandmarkNet`) starts from the weights inside the
+installed mediapipe wheel and learns the annotator's joints in the project's schema: its 33
+MediaPipe landmarks are mapped to that schema by the same linear rules
+:func:`inference.skeletons.convert` uses (a fixed matrix, so the loss reaches every landmark
+the schema is built from). Each labelled frame is shown as MediaPipe shows a body it follows,
+a region centred on the hips and turned upright, then perturbed the way a tracker's region is
+wrong: a turn of up to 45 degrees either way, a scale of 0.8-1.25, a shift of a tenth of the
+side, a left-right mirror (the schema's sides swapped), blur and brightness. Not the +-180
+degrees of networks trained from scratch (SLEAP): the product always shows this network a
+region turned upright by the body's axis, so it only has to be right near upright, and
+training it on inverted crops spends its capacity where it is never used.
+
+Validation is PCKh@0.5 on frames held out of training, through one pass on the upright region
+of the labels, for the fine-tuned network and the bundled one alike.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import torch
+
+from inference.metrics.keypoints import pckh
+from inference.pose.blazepose import INPUT_SIZE, N_LANDMARKS, LandmarkNet, LandmarkRunner, Region, crop, region_of_box
+from inference.pose.upright import region_of_pose
+from inference.skeletons import convert, get_skeleton
+
+# A labelled frame needs this many labelled joints to say where the body is.
+MIN_LABELLED_JOINTS = 4
+# The largest turn of a training region away from upright (see the module docstring).
+MAX_TURN = math.pi / 4
+
+
+@dataclass(frozen=True)
+class LabelledFrame:
+    """One corrected frame: RGB image, joints (J, 2) pixels in `schema`, labelled (J,) bool."""
+
+    image: np.ndarray
+    keypoints: np.ndarray
+    labelled: np.ndarray
+    schema: str
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    epochs: int = 8
+    batch_size: int = 8
+    learning_rate: float = 3e-5
+    patience: int = 3
+    seed: int = 0
+    device: str = "cpu"
+    flag_weight: float = 0.1  # keeps the network's "a person is here" flag up on labelled bodies
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    epoch: int
+    train_loss: float
+    val_pckh: float
+    seconds: float
+
+
+@dataclass
+class FinetuneResult:
+    net: LandmarkNet
+    base_val_pckh: float
+    val_pckh: float
+    best_epoch: int
+    history: list[EpochResult] = field(default_factory=list)
+
+
+class Cancelled(Exception):
+    """The caller asked to stop; nothing was kept."""
+
+
+def schema_matrix(schema: str) -> np.ndarray:
+    """(J, 33) weights taking MediaPipe-33 landmark coordinates to `schema`'s joints (rows of
+    zeros where the schema has a joint MediaPipe cannot give). Found by converting unit
+    vectors: every rule is a weighted mean of landmarks, so conversion is linear."""
+    target = get_skeleton(schema)
+    basis = np.zeros((N_LANDMARKS, N_LANDMARKS, 3))
+    basis[:, :, 2] = 1.0
+    basis[np.arange(N_LANDMARKS), np.arange(N_LANDMARKS), 0] = 1.0
+    converted = convert(basis, "mp33", target).keypoints[..., 0]  # (33 sources, J)
+    return np.nan_to_num(converted.T, nan=0.0)
+
+
+def labelled_region(frame: LabelledFrame) -> Region | None:
+    """The upright region MediaPipe would follow this body in, from its labelled joints."""
+    points = np.concatenate([frame.keypoints, frame.labelled[:, None].astype(float)], axis=1)
+    points[~frame.labelled, :2] = np.nan
+    mp33 = convert(points, frame.schema, "mp33").keypoints
+    region = region_of_pose(mp33)
+    if region is not None:
+        return region
+    xy = frame.keypoints[frame.labelled]
+    if len(xy) < MIN_LABELLED_JOINTS:
+        return None
+    (x1, y1), (x2, y2) = xy.min(axis=0), xy.max(axis=0)
+    return region_of_box((x1, y1, x2, y2))
+
+
+def _augmented(frame: LabelledFrame, region: Region, rng: np.random.Generator, flip_pairs: np.ndarray):
+    """(crop uint8 (256, 256, 3), target (J, 2) in crop pixels) for one random perturbation."""
+    side = region.side * rng.uniform(0.8, 1.25)
+    shift = rng.uniform(-0.1, 0.1, size=2) * region.side
+    turn = rng.uniform(-MAX_TURN, MAX_TURN)
+    region = Region(region.cx + shift[0], region.cy + shift[1], side, region.turn + turn)
+    image = crop(frame.image, region)
+    target = np.hstack([frame.keypoints, np.ones((len(frame.keypoints), 1))]) @ region.to_crop().T
+    labelled = frame.labelled.copy()
+    if rng.random() < 0.5:
+        image = np.ascontiguousarray(image[:, ::-1])
+        target[:, 0] = INPUT_SIZE - target[:, 0]
+        target, labelled = target[flip_pairs], labelled[flip_pairs]
+    if rng.random() < 0.3:
+        image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.5, 1.5))
+    image = np.clip(image.astype(np.float32) * rng.uniform(0.7, 1.3), 0, 255).astype(np.uint8)
+    return image, target, labelled
+
+
+def predict_in_regions(runner: LandmarkRunner, frames: Sequence[LabelledFrame], schema: str) -> np.ndarray:
+    """(N, J, 3) predictions in `schema`, one pass on each frame's labelled region (NaN where
+    the labels give no region)."""
+    out = np.full((len(frames), get_skeleton(schema).num_joints, 3), np.nan)
+    for i, frame in enumerate(frames):
+        region = labelled_region(frame)
+        if region is not None:
+            found = runner.run(frame.image, [region])[0]
+            out[i] = convert(found.points, "mp33", schema).keypoints
+    return out
+
+
+def validation_pckh(runner: LandmarkRunner, frames: Sequence[LabelledFrame], schema: str) -> float:
+    """PCKh@0.5 of the runner's network on frames (the schema must have MPII's head joints)."""
+    predicted = predict_in_regions(runner, frames, schema)
+    truth = np.stack([f.keypoints for f in frames])
+    labelled = np.stack([f.labelled for f in frames])
+    return float(pckh(predicted, truth, labelled).overall)
+
+
+def finetune(train: Sequence[LabelledFrame], val: Sequence[LabelledFrame], config: FinetuneConfig,
+             base: LandmarkNet | None = None, progress: Callable[[EpochResult], None] | None = None,
+             cancelled: Callable[[], bool] | None = None) -> FinetuneResult:
+    """Fine-tune a copy of `base` (default: the bundled network) on `train`, keeping the epoch
+    with the best PCKh@0.5 on `val`; stops after `patience` epochs without improvement.
+    Raises Cancelled when `cancelled()` turns true (checked between batches)."""
+    import time
+
+    schema = train[0].schema
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    device = torch.device(config.device)
+    net = copy.deepcopy(base) if base is not None else LandmarkNet()
+    net = net.to(device)
+    matrix = torch.as_tensor(schema_matrix(schema), dtype=torch.float32, device=device)
+    flip_pairs = np.asarray(get_skeleton(schema).flip_indices)
+    regions = [labelled_region(f) for f in train]
+    usable = [i for i, r in enumerate(regions) if r is not None]
+    evaluator = LandmarkRunner(net, device, refine_heatmap=False)
+    base_val = validation_pckh(LandmarkRunner(base or LandmarkNet(), device), val, schema)
+    best_val, best_epoch, best_state = validation_pckh(evaluator, val, schema), 0, copy.deepcopy(net.state_dict())
+    optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
+    history: list[EpochResult] = []
+    stale = 0
+    for epoch in range(1, config.epochs + 1):
+        start = time.perf_counter()
+        net.train()
+        order = rng.permutation(usable)
+        losses = []
+        for first in range(0, len(order), config.batch_size):
+            if cancelled is not None and cancelled():
+                raise Cancelled("fine-tuning was cancelled")
+            batch = [_augmented(train[i], regions[i], rng, flip_pairs) for i in order[first:first + config.batch_size]]
+            images = torch.from_numpy(np.stack([b[0] for b in batch]).astype(np.float32) / 255.0).to(device)
+            target = torch.as_tensor(np.stack([b[1] for b in batch]) / INPUT_SIZE, dtype=torch.float32, device=device)
+            mask = torch.as_tensor(np.stack([b[2] for b in batch]), dtype=torch.float32, device=device)
+            points, flags, _ = net(images)
+            predicted = torch.einsum("jk,nkc->njc", matrix, points[:, :N_LANDMARKS, :2] / INPUT_SIZE)
+            error = torch.nn.functional.smooth_l1_loss(predicted, target, reduction="none", beta=0.02).sum(-1)
+            loss = (error * mask).sum() / mask.sum().clamp(min=1.0)
+            loss = loss - config.flag_weight * torch.log(flags.clamp(min=1e-6)).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        net.eval()
+        val_pckh = validation_pckh(evaluator, val, schema)
+        result = EpochResult(epoch, float(np.mean(losses)) if losses else math.nan, val_pckh, time.perf_counter() - start)
+        history.append(result)
+        if progress is not None:
+            progress(result)
+        if val_pckh > best_val:
+            best_val, best_epoch, best_state, stale = val_pckh, epoch, copy.deepcopy(net.state_dict()), 0
+        else:
+            stale += 1
+            if stale >= config.patience:
+                break
+    net.load_state_dict(best_state)
+    net.eval()
+    return FinetuneResult(net.cpu(), base_val, best_val, best_epoch, history)
