@@ -58,15 +58,30 @@ class PoseOptions:
     device: str = "auto"  # torch device of the pose network: auto (GPU when there is one), cpu, cuda
 
 
-def _backend(options: PoseOptions, mode: str, given: PoseBackend | None = None) -> PoseBackend:
+def _backend(options: PoseOptions, mode: str, given: PoseBackend | None = None,
+             project: Project | None = None) -> PoseBackend:
     try:
         get_skeleton(options.schema)
         if given is not None:
             return given
+        if options.backend == "project":
+            return _project_backend(options, mode, project)
         return make_backend(options.backend, model=options.model, config=options.config, mode=mode,
                             device=options.device)
     except (PoseBackendError, ValueError) as exc:
         raise PlumbError(str(exc)) from exc
+
+
+def _project_backend(options: PoseOptions, mode: str, project: Project | None) -> PoseBackend:
+    """The bundled detector with the project's fine-tuned landmark network."""
+    from app.pose_model import load_project_network
+    from inference.pose.backends import checked_device
+    from inference.pose.mediapipe_backend import MediaPipePose
+
+    if project is None:
+        raise PlumbError("--backend project runs a project's fine-tuned pose model: use it with plumb pose PROJECT.")
+    device = checked_device(options.device)
+    return MediaPipePose(mode=mode, device=device, landmark_net=load_project_network(project))
 
 
 def _frames(source, count: int, first: int, cancel: Cancel | None, timestamps: bool,
@@ -301,7 +316,7 @@ def _run_frames(project, clip, options, layer, first, start, progress, cancel, g
     path = project.video_path(clip)
     proxy = project.access_proxy_path(clip)
     source = FrameSource(path, proxy_path=proxy if proxy.exists() else None)
-    backend = _backend(options, "video", given)
+    backend = _backend(options, "video", given, project)
     batch: list[FrameResult] = []
     try:
         runner = PoseRunner(backend, options.schema, image_size=(clip.width, clip.height), start=start)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.common import print_json
+from app.cli.pose_model_commands import cmd_evaluate_pose, cmd_train_pose
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -20,13 +21,17 @@ def _epoch_line(report) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.task == "pose":
+        return cmd_train_pose(args)
     from app.assessment.training import train
     from app.errors import AssessmentError
     from app.project import Project
     from inference.assess.training import TrainConfig
 
     try:
-        config = TrainConfig(epochs=args.epochs, patience=args.patience, seed=args.seed, device=args.device)
+        config = TrainConfig(epochs=60 if args.epochs is None else args.epochs,
+                             patience=10 if args.patience is None else args.patience,
+                             seed=args.seed, device=args.device)
     except ValueError as exc:
         raise AssessmentError(f"{exc}; see plumb train --help") from None
     with Project.open(args.project) as project:
@@ -67,6 +72,8 @@ def _print_metrics(task: str, metrics: dict[str, Any]) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.task == "pose":
+        return cmd_evaluate_pose(args)
     from app.assessment.evaluation import evaluate, write_predictions
     from app.project import Project
 
@@ -126,16 +133,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def add_parsers(commands) -> None:
-    train = commands.add_parser("train", help="train a stage or score model on the project's labelled clips")
+    train = commands.add_parser("train", help="train a stage or score model on the project's labelled clips, "
+                                              "or fine-tune the pose model on its corrected frames")
     train.add_argument("project")
-    train.add_argument("--task", required=True, choices=("stages", "score"))
+    train.add_argument("--task", required=True, choices=("stages", "score", "pose"))
     train.add_argument("--method", default="auto", choices=("auto", "contrastive", "coarse_fine"),
                        help="score model: exemplar contrastive regression, coarse-to-fine, or the better on "
                             "the validation split (default)")
     train.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu or cuda")
-    train.add_argument("--epochs", type=int, default=60)
-    train.add_argument("--patience", type=int, default=10, help="stop after this many epochs without a better "
-                                                               "validation score")
+    train.add_argument("--epochs", type=int, help="at most this many epochs (default 60; pose 8)")
+    train.add_argument("--patience", type=int, help="stop after this many epochs without a better "
+                                                    "validation score (default 10; pose 3)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--json", action="store_true")
     train.set_defaults(run=cmd_train)
@@ -143,6 +151,8 @@ def add_parsers(commands) -> None:
     evaluate = commands.add_parser("evaluate", help="measure the current models on the test split against "
                                                     "the label-only priors")
     evaluate.add_argument("project")
+    evaluate.add_argument("--task", default="assessment", choices=("assessment", "pose"),
+                          help="the stage and score models (default), or the pose model on held-out corrections")
     evaluate.add_argument("--predictions", metavar="FILE.csv", help="write one prediction per scored clip")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(run=cmd_evaluate)

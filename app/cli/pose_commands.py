@@ -64,7 +64,8 @@ def cmd_pose(args: argparse.Namespace) -> int:
 
 def _pose_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schema", choices=SCHEMAS, default="mpii16", help="keypoint layout to write")
-    parser.add_argument("--backend", default="mediapipe", help="mediapipe (default), onnx or mmpose")
+    parser.add_argument("--backend", default="mediapipe",
+                        help="mediapipe (default), onnx, mmpose, or project (the project's fine-tuned pose model)")
     parser.add_argument("--model", help="model file: .onnx for onnx, checkpoint for mmpose")
     parser.add_argument("--config", help="mmpose config file")
     parser.add_argument("--athlete-box", nargs=5, type=float, metavar=("FRAME", "X1", "Y1", "X2", "Y2"),

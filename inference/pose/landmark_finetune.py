@@ -206,3 +206,48 @@ def finetune(train: Sequence[LabelledFrame], val: Sequence[LabelledFrame], confi
     net.load_state_dict(best_state)
     net.eval()
     return FinetuneResult(net.cpu(), base_val, best_val, best_epoch, history)
+
+
+# --- model files ---------------------------------------------------------------------------
+
+MODEL_KIND = "pose-landmarks"
+
+
+def base_model_digest() -> str:
+    """sha256 (first 16 hex digits) of the bundled landmark network a fine-tune starts from."""
+    import hashlib
+
+    from inference.pose.blazepose import bundled_landmark_model
+
+    return hashlib.sha256(bundled_landmark_model().read_bytes()).hexdigest()[:16]
+
+
+def save_landmark_model(path, net: LandmarkNet, schema: str, extra: dict | None = None):
+    """Write the fine-tuned weights (only they: the network is rebuilt from the installed
+    wheel when loaded) atomically, with the base network's digest."""
+    from inference.assess.checkpoint import save_checkpoint
+
+    return save_checkpoint(path, kind=MODEL_KIND, schema=schema, config={"base": base_model_digest()},
+                           state_dict=net.state_dict(), extra=extra)
+
+
+def load_landmark_model(path, schema: str | None = None) -> tuple[LandmarkNet, dict]:
+    """(network, extra) from a file of save_landmark_model. Raises PoseBackendError with a
+    one-line reason: not a pose model file, another skeleton, damaged, newer, or fine-tuned from
+    another base network than the installed one."""
+    from inference.assess.checkpoint import CheckpointError, load_checkpoint
+    from inference.pose.base import PoseBackendError
+
+    try:
+        checkpoint = load_checkpoint(path, kind=MODEL_KIND, schema=schema)
+    except CheckpointError as exc:
+        raise PoseBackendError(str(exc)) from exc
+    if checkpoint.config.get("base") != base_model_digest():
+        raise PoseBackendError(f"{path} was fine-tuned from another version of the bundled pose network; "
+                               "fine-tune it again with `plumb train PROJECT --task pose`")
+    net = LandmarkNet()
+    try:
+        net.load_state_dict(checkpoint.state_dict)
+    except RuntimeError as exc:
+        raise PoseBackendError(f"{path} does not fit the bundled pose network ({exc.__class__.__name__})") from exc
+    return net.eval(), checkpoint.extra

@@ -334,7 +334,7 @@ def _crop_region(bbox: Box, width: int, height: int, enlarge: float) -> tuple[in
 
 
 
-def _upright_estimator(device: str):
+def _upright_estimator(device: str, net: Any = None):
     from inference.devices import pick_device
     from inference.pose.blazepose import LandmarkRunner
     from inference.pose.upright import UprightEstimator
@@ -343,7 +343,8 @@ def _upright_estimator(device: str):
         torch_device = pick_device(device)
     except ValueError as exc:
         raise PoseBackendError(str(exc)) from exc
-    return UprightEstimator(LandmarkRunner(device=torch_device))
+    # A fine-tuned network's heatmaps were not trained: its points are used as regressed.
+    return UprightEstimator(LandmarkRunner(net, device=torch_device, refine_heatmap=net is None))
 
 
 
@@ -376,6 +377,7 @@ class MediaPipePose:
             ``self.upright`` for trackers that follow a body from frame to frame; False keeps
             MediaPipe's own graph on quarter-turned crops.
         device: torch device of the upright landmark network ("auto": a GPU when present).
+        landmark_net: a fine-tuned LandmarkNet to run instead of the bundled one (upright only).
 
     Attributes:
         single_person: True when the legacy one-person graph runs (asked for, or the fallback).
@@ -403,6 +405,7 @@ class MediaPipePose:
         tiles: bool = True,
         upright: bool = True,
         device: str = "auto",
+        landmark_net: Any = None,
     ) -> None:
         if mode not in ("video", "image"):
             raise ValueError(f"mode must be 'video' or 'image', not {mode!r}")
@@ -421,7 +424,7 @@ class MediaPipePose:
         self.duplicate_iou = float(duplicate_iou)
         self.tiles = bool(tiles)
         self.single_person = bool(single_person)
-        self.upright = _upright_estimator(device) if upright else None
+        self.upright = _upright_estimator(device, landmark_net) if upright else None
         self.fallback_reason: str | None = None
         self._closed = False
         self._last_ts: int | None = None

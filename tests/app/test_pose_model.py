@@ -1,0 +1,121 @@
+"""The project's pose model: fine-tuned on corrected frames of a real project (real SQLite file,
+real decoded video, the real bundled network), registered, measured, refused when it cannot be."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.cli import main
+from app.pose_model import MIN_CORRECTED_FRAMES, corrections, latest_pose_model
+from app.project import Project
+from app.store.models import WORKING_LAYER
+from app.store.pose_rows import upsert
+from inference.pose.landmark_finetune import load_landmark_model, save_landmark_model
+from inference.pose.base import PoseBackendError
+from inference.provenance import JointSource
+from tests.helpers.videos import write_numbered_video
+
+J = 16
+
+
+def _stick_figure(frame: int) -> np.ndarray:
+    """MPII-16 joints of an upright figure about 160 px tall in a 320 x 240 frame."""
+    x = 160.0 + 2 * np.sin(frame / 5)
+    ys = {0: 220, 1: 185, 2: 150, 3: 150, 4: 185, 5: 220, 6: 150, 7: 95, 8: 80, 9: 60,
+          10: 150, 11: 120, 12: 95, 13: 95, 14: 120, 15: 150}
+    dx = {0: -15, 1: -15, 2: -12, 3: 12, 4: 15, 5: 15, 6: 0, 7: 0, 8: 0, 9: 0,
+          10: -35, 11: -30, 12: -20, 13: 20, 14: 30, 15: 35}
+    kp = np.zeros((J, 3), np.float32)
+    for j in range(J):
+        kp[j] = (x + dx[j], ys[j], 1.0)
+    return kp
+
+
+@pytest.fixture
+def project(tmp_path):
+    video = write_numbered_video(tmp_path / "clip.mp4", frames=60)
+    root = tmp_path / "p"
+    assert main(["new", str(root)]) == 0
+    assert main(["add", str(root), str(video)]) == 0
+    return root
+
+
+def _correct(root, frames, manual_joints: int = J) -> None:
+    with Project.open(root) as project, project.store.transaction() as tx:
+        rows: dict = {}
+        for f in frames:
+            source = np.full(J, JointSource.MODEL, np.uint8)
+            source[:manual_joints] = JointSource.MANUAL
+            upsert(tx.session, rows, clip_id=1, layer=WORKING_LAYER, frame=int(f), schema="mpii16",
+                   keypoints=_stick_figure(int(f)), visibility=np.full(J, 2, np.uint8), source=source,
+                   bbox=(100.0, 40.0, 220.0, 230.0))
+
+
+def test_too_few_corrected_frames_says_how_many_and_writes_nothing(project, capsys):
+    _correct(project, range(5))
+    _correct(project, range(5, 40), manual_joints=2)  # two hand-moved joints do not make a correction
+    assert main(["train", str(project), "--task", "pose", "--epochs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert f"has 5 corrected frames; fine-tuning needs at least {MIN_CORRECTED_FRAMES}" in err
+    assert not (project / "models").exists() or not list((project / "models").iterdir())
+    with Project.open(project) as p:
+        assert latest_pose_model(p) is None
+
+
+def test_train_registers_a_model_with_both_validation_figures_and_evaluate_reads_it(project, capsys):
+    _correct(project, range(0, 60, 2))  # 30 corrected frames, blocks of 10 held out in turn
+    with Project.open(project) as p:
+        found = corrections(p)
+    assert len(found) == 30 and {c.held_out for c in found} == {False, True}
+    assert main(["train", str(project), "--task", "pose", "--epochs", "1", "--device", "cpu", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    metrics = result["metrics"]
+    assert metrics["n_train"] + metrics["n_val"] == 30 and metrics["n_val"] >= 5
+    assert 0.0 <= metrics["val_pckh"] <= 1.0 and 0.0 <= metrics["bundled_val_pckh"] <= 1.0
+    with Project.open(project) as p:
+        path = latest_pose_model(p)
+    assert path is not None and path.is_file()
+    net, extra = load_landmark_model(path, schema="mpii16")
+    assert len(extra["val_frames"]) == metrics["n_val"]
+
+    assert main(["evaluate", str(project), "--task", "pose", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["frames"] == metrics["n_val"]
+    assert set(report) >= {"project", "bundled"}
+    assert report["project"]["pckh"] == pytest.approx(metrics["val_pckh"], abs=1e-3)
+
+
+def test_cancelled_fine_tune_leaves_the_models_as_they_were(project):
+    from app.errors import PlumbError
+    from app.pose_model import train_pose_model
+    from inference.pose.landmark_finetune import FinetuneConfig
+
+    _correct(project, range(0, 60, 2))
+    with Project.open(project) as p, pytest.raises(PlumbError, match="cancelled"):
+        train_pose_model(p, FinetuneConfig(epochs=2), cancelled=lambda: True)
+    assert not (project / "models").exists() or not list((project / "models").glob("*.pt"))
+
+
+def test_model_files_of_another_kind_or_skeleton_or_damaged_are_refused(tmp_path):
+    from inference.pose.blazepose import LandmarkNet
+
+    path = save_landmark_model(tmp_path / "pose.pt", LandmarkNet(), "mpii16")
+    with pytest.raises(PoseBackendError, match="coco17"):
+        load_landmark_model(path, schema="coco17")
+    damaged = tmp_path / "damaged.pt"
+    damaged.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(PoseBackendError, match="not a Plumb model file or is damaged"):
+        load_landmark_model(damaged)
+    text = tmp_path / "notes.pt"
+    text.write_text("judges' notes")
+    with pytest.raises(PoseBackendError):
+        load_landmark_model(text)
+
+
+def test_backend_project_without_a_model_is_a_one_line_error(project, capsys):
+    assert main(["pose", str(project), "--clip", "1", "--backend", "project"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "no fine-tuned pose model yet" in err and len(err.splitlines()) == 1
