@@ -52,7 +52,7 @@ class LabelledFrame:
 class FinetuneConfig:
     epochs: int = 8
     batch_size: int = 8
-    learning_rate: float = 3e-5
+    learning_rate: float = 1e-5
     patience: int = 3
     seed: int = 0
     device: str = "cpu"
