@@ -222,6 +222,29 @@ def _attention(d: _Dense, low_confidence: float, jump_threshold: float):
     return needs, lost, low, jump, holes
 
 
+@dataclass(frozen=True)
+class FrameEvidence:
+    """The per-frame evidence behind attention, dense over the clip: xy (T, J, 2), conf and
+    source (T, J), reviewed, lost (the model lost the athlete) and holes (T,) bool, low (T, J)
+    unsure model joints, jump (T,) largest joint move since the previous frame in body sizes."""
+
+    xy: np.ndarray
+    conf: np.ndarray
+    source: np.ndarray
+    reviewed: np.ndarray
+    lost: np.ndarray
+    low: np.ndarray
+    jump: np.ndarray
+    holes: np.ndarray
+
+
+def frame_evidence(track: PoseTrack | None, frame_count: int, raw_track: PoseTrack | None = None,
+                   low_confidence: float = LOW_CONFIDENCE, jump_threshold: float = JUMP_THRESHOLD) -> FrameEvidence:
+    d = _dense(track, frame_count, raw_track)
+    _, lost, low, jump, holes = _attention(d, low_confidence, jump_threshold)
+    return FrameEvidence(d.xy, d.conf, d.source, d.reviewed, lost, low, jump, holes)
+
+
 def attention_reasons(track: PoseTrack | None, frame_count: int, raw_track: PoseTrack | None = None,
                       low_confidence: float = LOW_CONFIDENCE,
                       jump_threshold: float = JUMP_THRESHOLD) -> dict[int, list[str]]:

@@ -11,7 +11,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from app.cli import assess_commands, check_commands, dataset_commands, pose_commands, project_commands
+from app.cli import (
+    assess_commands,
+    check_commands,
+    dataset_commands,
+    pose_commands,
+    project_commands,
+    suggest_commands,
+)
 from app.cli.common import EXIT_ERROR
 from app.errors import PlumbError
 
@@ -36,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     dataset_commands.add_parsers(commands)
     check_commands.add_parsers(commands)
     assess_commands.add_parsers(commands)
+    suggest_commands.add_parsers(commands)
     return parser
 
 
