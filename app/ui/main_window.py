@@ -38,6 +38,7 @@ from app.ui.frame_timeline import FrameTimeline
 from app.ui.history_view import HistoryView
 from app.ui.label_panel import LabelPanel
 from app.ui.qa_view import QaView
+from app.ui.suggestions_view import SuggestionsView
 from app.ui.player import playback_actions
 from app.ui.pose_dialog import ask_frame_range
 from app.ui.pose_options_dialog import PoseChoices, drawn_athlete_box
@@ -97,6 +98,9 @@ class MainWindow(QMainWindow):
         self.qa_view = QaView(parent=self)
         self.qa_view.clipFrameRequested.connect(self.show_clip_frame)
         self.add_dock("Label checks", self.qa_view, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
+        self.suggestions_view = SuggestionsView(self)
+        self.suggestions_view.clipFrameRequested.connect(self.show_clip_frame)
+        self.add_dock("Correct next", self.suggestions_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.assessment_view = AssessmentView(self)
         self.assessment_view.frameRequested.connect(self.pane.player.seek)
         self.add_dock("Assessment", self.assessment_view, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -275,6 +279,8 @@ class MainWindow(QMainWindow):
         self.pose_runs.shutdown()  # cancel and join a running pose model before the store closes
         self.qa_view.shutdown()
         self.qa_view.set_project(None)
+        self.suggestions_view.shutdown()
+        self.suggestions_view.set_clip(None, None)
         self.assessment_view.shutdown()
         self.assessment_view.set_project(None)
         self.proxies.cancel_all()
@@ -338,6 +344,7 @@ class MainWindow(QMainWindow):
         if self.label_panel is not None:
             self.label_panel.set_clip(clip.id)
         self.assessment_view.set_clip(clip.id)
+        self.suggestions_view.set_clip(self.project, clip.id)
 
     def _set_label_panel(self, project: Project | None) -> None:
         old, self.label_panel = self.label_panel, None

@@ -115,3 +115,4 @@ def test_plumb_suggest_without_poses_says_what_to_run(project, capsys) -> None:
     assert main(["suggest", str(project), "--clip", "1"]) == 1
     err = capsys.readouterr().err
     assert "run `plumb pose" in err and len(err.strip().splitlines()) == 1
+
