@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
+from app.agreement import oks_sigmas
 from app.assessment.registry import ModelRecord, latest_model, new_model_path, register_model
 from app.errors import PlumbError
 from app.media.frame_source import FrameSource
@@ -46,6 +47,8 @@ MIN_MANUAL_JOINTS = 4
 MIN_CORRECTED_FRAMES = 20
 # Frames are held out in blocks of this many consecutive frames; every VAL_EVERY-th block.
 BLOCK, VAL_EVERY = 10, 5
+# Training frames this close to a held-out frame are left out of training.
+NEIGHBOURS = 2
 
 
 @dataclass(frozen=True)
@@ -117,8 +120,11 @@ def train_pose_model(project, config: FinetuneConfig, progress: Callable[[EpochR
     run finishes, so a cancelled or killed run leaves the project's models as they were."""
     found = corrections(project)
     _check_enough(found)
-    train = [c for c in found if not c.held_out]
     val = [c for c in found if c.held_out]
+    held = {(c.clip_id, c.frame) for c in val}
+    # A training frame next to a held-out one is nearly the same picture: leave it out.
+    train = [c for c in found if not c.held_out
+             and not any((c.clip_id, c.frame + d) in held for d in range(-NEIGHBOURS, NEIGHBOURS + 1))]
     if not val or not train:
         raise PlumbError(f"The {len(found)} corrected frames all fall in one block of {BLOCK} frames; "
                          "correct frames further apart so some can be held out for validation.")
@@ -180,7 +186,9 @@ def evaluate_pose(project) -> dict:
     truth = np.stack([f.keypoints for f in frames])
     labelled = np.stack([f.labelled for f in frames])
     sizes = [_area(f) for f in frames]
-    sigmas = np.full(truth.shape[1], 0.08)  # MPII has no per-joint sigmas: COCO's typical limb value
+    sigmas, _ = oks_sigmas(schema)  # the same per-joint sigmas as `plumb agreement`
+    if sigmas is None:
+        raise PlumbError(f"OKS has no per-joint sigmas for {schema}.")
     report = {"frames": len(frames), "model": None if path is None else str(path)}
     for name, runner in networks.items():
         predicted = predict_in_regions(runner, frames, schema)
