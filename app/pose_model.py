@@ -31,6 +31,7 @@ from inference.pose.landmark_finetune import (
     EpochResult,
     FinetuneConfig,
     LabelledFrame,
+    compact,
     finetune,
     load_landmark_model,
     predict_in_regions,
@@ -104,7 +105,8 @@ def _labelled_frames(project, found: list[Correction]) -> list[LabelledFrame]:
         if problem:
             raise PlumbError(problem)
         with FrameSource(project.video_path(clips[clip_id])) as source:
-            frames += [LabelledFrame(source.frame(c.frame), c.keypoints, c.labelled, c.schema) for c in items]
+            frames += [compact(LabelledFrame(source.frame(c.frame), c.keypoints, c.labelled, c.schema))
+                       for c in items]
     return frames
 
 

@@ -107,6 +107,23 @@ def labelled_region(frame: LabelledFrame) -> Region | None:
     return region_of_box((x1, y1, x2, y2))
 
 
+def compact(frame: LabelledFrame, margin: float = 1.6) -> LabelledFrame:
+    """The frame cut down to the square around its labelled region, enlarged by `margin` (room
+    for the training perturbations), joints shifted to match: a 1080p frame costs a fraction of
+    its memory while its body stays pixel for pixel the same."""
+    region = labelled_region(frame)
+    if region is None:
+        return frame
+    half = region.side * margin / 2 * math.sqrt(2)  # a turned square still fits
+    height, width = frame.image.shape[:2]
+    x0, y0 = max(int(region.cx - half), 0), max(int(region.cy - half), 0)
+    x1, y1 = min(int(math.ceil(region.cx + half)), width), min(int(math.ceil(region.cy + half)), height)
+    if x1 <= x0 or y1 <= y0:
+        return frame
+    image = np.ascontiguousarray(frame.image[y0:y1, x0:x1])
+    return LabelledFrame(image, frame.keypoints - np.array([x0, y0], float), frame.labelled, frame.schema)
+
+
 def _augmented(frame: LabelledFrame, region: Region, rng: np.random.Generator, flip_pairs: np.ndarray):
     """(crop uint8 (256, 256, 3), target (J, 2) in crop pixels) for one random perturbation."""
     side = region.side * rng.uniform(0.8, 1.25)

@@ -155,3 +155,19 @@ def test_still_finds_the_person_at_any_turn(runner: LandmarkRunner) -> None:
     size = max(box[2] - box[0], box[3] - box[1])
     confident = reference.keypoints[:, 2] > 0.5
     assert np.median(np.linalg.norm(back[confident] - reference.keypoints[confident, :2], axis=1)) < 0.05 * size
+
+
+def test_compact_frames_keep_the_body_pixel_for_pixel() -> None:
+    from inference.pose.blazepose import crop
+    from inference.pose.landmark_finetune import LabelledFrame, compact, labelled_region
+
+    rng = np.random.default_rng(4)
+    image = rng.integers(0, 255, (1080, 1920, 3), dtype=np.uint8)
+    joints = np.array([[960, 700], [960, 620], [950, 540], [990, 540], [1000, 620], [1000, 700], [970, 540],
+                       [970, 420], [970, 400], [970, 370], [900, 540], [910, 480], [940, 420], [1000, 420],
+                       [1030, 480], [1040, 540]], float)
+    frame = LabelledFrame(image, joints, np.ones(16, bool), "mpii16")
+    small = compact(frame)
+    assert small.image.nbytes < image.nbytes / 2
+    a, b = labelled_region(frame), labelled_region(small)
+    assert np.array_equal(crop(frame.image, a), crop(small.image, b))
