@@ -9,7 +9,7 @@ from app.cli.common import print_json
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from app.frame_suggestions import suggest_frames
+    from app.pose_suggestions import suggest_frames
     from app.project import Project
 
     with Project.open(args.project) as project:

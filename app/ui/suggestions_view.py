@@ -1,5 +1,5 @@
 """What to correct next: the frames of the current clip most worth a correction (see
-app.frame_suggestions), ranked, with their reasons. Refresh ranks them off the UI thread;
+app.pose_suggestions), ranked, with their reasons. Refresh ranks them off the UI thread;
 double-clicking a row emits ``clipFrameRequested(clip_id, frame)`` and the window goes there.
 
 Wiring, in MainWindow::
@@ -15,7 +15,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from app.frame_suggestions import Suggestion, suggest_frames
+from app.pose_suggestions import Suggestion, suggest_frames
 from app.ui.background_call import BackgroundCalls
 
 FRAME_ROLE = Qt.ItemDataRole.UserRole
@@ -55,6 +55,7 @@ class SuggestionsView(QWidget):
         layout.addWidget(self.tree)
 
     def set_clip(self, project, clip_id: int | None) -> None:
+        self.calls.supersede()  # a ranking still running is of the clip we leave
         self.project, self.clip_id = project, clip_id
         self.show_suggestions([])
         self.summary.setText("Press Refresh to rank this clip's frames." if clip_id is not None else "Open a clip.")

@@ -1,49 +1,78 @@
-"""The "Correct next" dock: the current clip's suggestions, double-click goes to the frame."""
+"""The "Correct next" dock: Refresh lists the current clip's suggestions off the UI thread, a
+ranking of a clip left behind is dropped, and double-clicking a row shows that frame."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from app.cli import main
 from app.project import Project
 from app.store.models import WORKING_LAYER
 from app.store.pose_rows import upsert
+from app.ui.suggestions_view import SuggestionsView
 from inference.provenance import JointSource
-from tests.app.test_frame_suggestions import J, walking
-from tests.helpers.videos import write_numbered_video
+from tests.app.test_pose_suggestions import walking_track
+from tests.ui.conftest import FRAMES, shown_number, wait_for_frame
+
+UNSURE, STRETCHED = 23, 41
 
 
 @pytest.fixture
-def project(tmp_path):
-    root = tmp_path / "p"
-    assert main(["new", str(root)]) == 0
-    assert main(["add", str(root), str(write_numbered_video(tmp_path / "clip.mp4", frames=40))]) == 0
-    return root
-
-
-def test_the_window_lists_suggestions_and_goes_to_the_frame(project, qtbot, tmp_path) -> None:
-    from app.ui.main_window import MainWindow
-    from app.ui.settings import AppSettings
-    from tests.ui.conftest import RecordingReporter
-
-    kp = walking(40)
-    kp[23, :, 2] = 0.05
-    with Project.open(project) as p, p.store.transaction() as tx:
+def posed_project(project_dir):
+    """The window tests' project (clip 1, a numbered video) with a walk on it: one frame with an
+    unsure knee, one with the right forearm pulled to twice its length."""
+    kp = walking_track(FRAMES).keypoints
+    kp[UNSURE, 4, 2] = 0.1
+    kp[STRETCHED, 10, :2] = kp[STRETCHED, 11, :2] + 2 * (kp[STRETCHED, 10, :2] - kp[STRETCHED, 11, :2])
+    with Project.open(project_dir) as project, project.store.transaction() as tx:
         rows: dict = {}
-        for f in range(40):
+        for f in range(FRAMES):
             upsert(tx.session, rows, clip_id=1, layer=WORKING_LAYER, frame=f, schema="mpii16", keypoints=kp[f],
-                   visibility=np.full(J, 2, np.uint8), source=np.full(J, JointSource.MODEL, np.uint8), bbox=None)
-    window = MainWindow(AppSettings(tmp_path / "settings.ini"), RecordingReporter())
-    qtbot.addWidget(window)
-    window.open_project(project)
+                   visibility=np.full(16, 2, np.uint8), source=np.full(16, JointSource.MODEL, np.uint8), bbox=None)
+    return project_dir
+
+
+def rows(view: SuggestionsView) -> list[list[str]]:
+    return [[view.tree.topLevelItem(i).text(c) for c in range(4)] for i in range(view.tree.topLevelItemCount())]
+
+
+def test_refresh_lists_suggestions_and_double_click_asks_for_the_frame(posed_project, qtbot) -> None:
+    view = SuggestionsView()
+    qtbot.addWidget(view)
+    with Project.open(posed_project) as project:
+        view.set_clip(project, 1)
+        view.refresh()
+        qtbot.waitUntil(lambda: view.tree.topLevelItemCount() == 2, timeout=10_000)
+        view.shutdown()
+    (stretched, score, stage, why), unsure = rows(view)
+    assert stretched == str(STRETCHED) and float(score) > 0.9 and stage == ""
+    assert why.startswith("right forearm 2.0× its usual length; right wrist ")
+    assert unsure == [str(UNSURE), "0.33", "", "left knee confidence 0.10"]
+    assert view.summary.text() == "2 frame(s) to look at"
+    with qtbot.waitSignal(view.clipFrameRequested) as asked:
+        view.tree.itemDoubleClicked.emit(view.tree.topLevelItem(1), 0)
+    assert asked.args == [1, UNSURE]
+
+
+def test_a_ranking_of_the_clip_left_behind_is_dropped(posed_project, qtbot) -> None:
+    view = SuggestionsView()
+    qtbot.addWidget(view)
+    with Project.open(posed_project) as project:
+        view.set_clip(project, 1)
+        view.refresh()
+        view.set_clip(project, None)  # before the ranking can report: its result is stale
+        view.shutdown()
+        qtbot.wait(50)  # let the queued result arrive, and be dropped
+    assert rows(view) == [] and view.summary.text() == "Open a clip."
+
+
+def test_double_click_in_the_window_shows_the_frame(posed_project, make_window, qtbot) -> None:
+    window = make_window()
+    window.open_project(posed_project)
     assert window.select_clip(1)
     view = window.suggestions_view
     view.refresh()
-    qtbot.waitUntil(lambda: view.tree.topLevelItemCount() > 0, timeout=10_000)
-    top = view.tree.topLevelItem(0)
-    assert top.text(0) == "23" and "unsure joint" in top.text(3)
-    view.tree.itemDoubleClicked.emit(top, 0)
-    qtbot.waitUntil(lambda: window.pane.player.position == 23, timeout=10_000)
-    window.close_project()
-    window.close()
+    qtbot.waitUntil(lambda: view.tree.topLevelItemCount() == 2, timeout=10_000)
+    view.tree.itemDoubleClicked.emit(view.tree.topLevelItem(1), 0)
+    wait_for_frame(qtbot, window, UNSURE)
+    assert window.pane.player.position == UNSURE and shown_number(window) == UNSURE
