@@ -183,6 +183,9 @@ def _still_results(source: ImageFolder, backend: PoseBackend, schema: str,
                    progress: Progress | None, cancel: Cancel | None) -> list[FrameResult]:
     skeleton = get_skeleton(schema)
     upright = getattr(backend, "upright", None)
+    if upright is not None:
+        # Each still is searched at four turns already; tiles would double that for a tall image.
+        backend.tiles = False
     results: list[FrameResult] = []
     for index in range(len(source)):
         if cancel is not None and cancel():

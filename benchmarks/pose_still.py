@@ -52,7 +52,7 @@ def main() -> None:
     if args.count:
         keep = np.random.default_rng(0).choice(len(images), min(args.count, len(images)), replace=False)
         images = [images[i] for i in sorted(keep)]
-    detector = MediaPipePose(mode="image", upright=True)
+    detector = MediaPipePose(mode="image", upright=True, tiles=False)
     methods = {
         "plain": lambda rgb: most_confident(detector, rgb, (0,)),
         "turns": lambda rgb: most_confident(detector, rgb, DETECTOR_TURNS),

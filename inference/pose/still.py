@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from inference.pose.base import PersonPose, PoseBackend, box_of
+from inference.pose.base import PersonPose, PoseBackend, box_iou, box_of
 
 if TYPE_CHECKING:  # torch is imported only when a network runs
     from inference.pose.blazepose import Landmarks
@@ -25,6 +25,10 @@ if TYPE_CHECKING:  # torch is imported only when a network runs
 MIN_PERSON_FLAG = 0.5
 # Quarter turns (degrees clockwise) the detector is shown the image at.
 DETECTOR_TURNS = (0, 90, 180, 270)
+# Readings at different turns whose boxes overlap more than this are one body.
+SAME_BODY_IOU = 0.5
+# A refined body this sure (flag x mean limb confidence) ends the search over turns.
+SURE_SCORE = 0.8
 # Of the people found, those at least this share of the best score compete on size.
 PROMINENT_SHARE = 0.7
 
@@ -76,13 +80,21 @@ def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstima
     """The most prominent person of an RGB image in MediaPipe-33 landmarks, or None."""
     height, width = image.shape[:2]
     refined: list[Landmarks] = []
+    seen: list[tuple[float, float, float, float]] = []
     for degrees in DETECTOR_TURNS:
-        for person in detector.detect(turn_image(image, degrees)):
+        for person in sorted(detector.detect(turn_image(image, degrees)), key=lambda p: -p.score):
             keypoints = np.asarray(person.keypoints, dtype=np.float64).copy()
             keypoints[:, :2] = unturn_points(keypoints[:, :2], degrees, width, height)
+            box = box_of(keypoints)
+            # The same body found again at another turn is refined once.
+            if box is None or any(box_iou(box, other) > SAME_BODY_IOU for other in seen):
+                continue
+            seen.append(box)
             found = upright.refine(image, keypoints)
             if found is not None:
                 refined.append(found)
+        if refined and max(r.score for r in refined) >= SURE_SCORE:
+            break  # a body the network is sure of: further turns would find it again
     if not refined:
         searched = upright.search(image, (0.0, 0.0, float(width), float(height))).best
         if searched.flag < MIN_PERSON_FLAG:
