@@ -48,9 +48,19 @@ def mpii_head_size(gt: np.ndarray, upper_neck: int = 8, head_top: int = 9, facto
     return factor * np.linalg.norm(gt[:, head_top, :2] - gt[:, upper_neck, :2], axis=-1)
 
 
-def pckh(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, threshold: float = 0.5) -> KeypointScores:
-    """PCKh@threshold for MPII-16 ordered arrays."""
-    return pck(pred, gt, visible, mpii_head_size(np.asarray(gt, np.float64)), threshold)
+def pckh(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, threshold: float = 0.5,
+         upper_neck: int = 8, head_top: int = 9) -> KeypointScores:
+    """PCKh@threshold for MPII-16 ordered arrays.
+
+    An instance whose upper neck or head top is not labelled has no head size, so none of its
+    joints is counted (the MPII protocol likewise scores only people with a head box): with a
+    head size of zero every joint would count as a miss however close it was.
+    """
+    gt = np.asarray(gt, np.float64)
+    visible = np.asarray(visible, bool)
+    head = mpii_head_size(gt, upper_neck, head_top)
+    scaled = visible[:, upper_neck] & visible[:, head_top] & np.isfinite(head) & (head > 0)
+    return pck(pred, gt, visible & scaled[:, None], np.where(scaled, head, 0.0), threshold)
 
 
 def oks(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, areas: np.ndarray, sigmas: np.ndarray) -> np.ndarray:

@@ -26,6 +26,23 @@ def test_pckh_counts_hits_within_half_head_size():
     assert scores.overall == pytest.approx(13 / 15)  # 15 labelled, joints 1 and 2 missed
 
 
+def test_pckh_leaves_out_people_without_a_labelled_head():
+    """LSP-style files put unlabelled joints at placeholder coordinates: a head size taken from
+    them would make the threshold arbitrary (zero, or hundreds of pixels)."""
+    gt = np.zeros((3, 16, 2))
+    gt[:, 9] = [0, 20]
+    gt[1, 8] = [-60, 0]  # unlabelled upper neck at a placeholder: a 63 px "head"
+    pred = gt.copy()
+    pred[:, 0, 0] += 30  # a miss for a 20 px head
+    visible = np.ones((3, 16), bool)
+    visible[1, 8] = False
+    visible[2, 9] = False
+    scores = pckh(pred, gt, visible)
+    assert scores.counted[0] == 1  # only the first person has both head joints
+    assert scores.per_joint[0] == 0.0
+    assert scores.overall == pytest.approx(15 / 16)
+
+
 def test_pck_normalises_per_instance():
     gt = np.zeros((2, 1, 2))
     pred = np.array([[[3.0, 4.0]], [[3.0, 4.0]]])  # error 5 px
