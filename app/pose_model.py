@@ -94,6 +94,16 @@ def _check_enough(found: list[Correction]) -> None:
                          f"{found[0].schema}. Annotate in mpii16.")
 
 
+def split_corrections(found: list[Correction]) -> tuple[list[Correction], list[Correction]]:
+    """(training, held-out) corrections: whole blocks are held out, and a training frame next
+    to a held-out one is left out, being nearly the same picture."""
+    val = [c for c in found if c.held_out]
+    held = {(c.clip_id, c.frame) for c in val}
+    train = [c for c in found if not c.held_out
+             and not any((c.clip_id, c.frame + d) in held for d in range(-NEIGHBOURS, NEIGHBOURS + 1))]
+    return train, val
+
+
 def _labelled_frames(project, found: list[Correction]) -> list[LabelledFrame]:
     frames = []
     clips = {c.id: c for c in project.clips()}
@@ -122,11 +132,7 @@ def train_pose_model(project, config: FinetuneConfig, progress: Callable[[EpochR
     run finishes, so a cancelled or killed run leaves the project's models as they were."""
     found = corrections(project)
     _check_enough(found)
-    val = [c for c in found if c.held_out]
-    held = {(c.clip_id, c.frame) for c in val}
-    # A training frame next to a held-out one is nearly the same picture: leave it out.
-    train = [c for c in found if not c.held_out
-             and not any((c.clip_id, c.frame + d) in held for d in range(-NEIGHBOURS, NEIGHBOURS + 1))]
+    train, val = split_corrections(found)
     if not val or not train:
         raise PlumbError(f"The {len(found)} corrected frames all fall in one block of {BLOCK} frames; "
                          "correct frames further apart so some can be held out for validation.")

@@ -38,6 +38,7 @@ from app.ui.frame_timeline import FrameTimeline
 from app.ui.history_view import HistoryView
 from app.ui.label_panel import LabelPanel
 from app.ui.qa_view import QaView
+from app.ui.pose_training_dialog import PoseTrainingDialog
 from app.ui.suggestions_view import SuggestionsView
 from app.ui.player import playback_actions
 from app.ui.pose_dialog import ask_frame_range
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.qa_view = QaView(parent=self)
         self.qa_view.clipFrameRequested.connect(self.show_clip_frame)
         self.add_dock("Label checks", self.qa_view, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
+        self.pose_training: PoseTrainingDialog | None = None
         self.suggestions_view = SuggestionsView(self)
         self.suggestions_view.clipFrameRequested.connect(self.show_clip_frame)
         self.add_dock("Correct next", self.suggestions_view, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -175,6 +177,7 @@ class MainWindow(QMainWindow):
         pose_menu.addSeparator()
         self.pose_settings_action = self._action(pose_menu, "Auto-Annotation &Settings…", "",
                                                  self.auto_annotation_settings)
+        self.train_pose_action = self._action(pose_menu, "&Train Pose Model…", "", self.train_pose_model)
         self.view_menu = self.menuBar().addMenu("&View")
         self.help_menu = self.menuBar().addMenu("&Help")
 
@@ -277,6 +280,10 @@ class MainWindow(QMainWindow):
 
     def close_project(self) -> None:
         self.pose_runs.shutdown()  # cancel and join a running pose model before the store closes
+        if self.pose_training is not None:
+            self.pose_training.shutdown()
+            self.pose_training.close()
+            self.pose_training = None
         self.qa_view.shutdown()
         self.qa_view.set_project(None)
         self.suggestions_view.shutdown()
@@ -429,6 +436,15 @@ class MainWindow(QMainWindow):
             return self.pose_choices.ask(self, clip_id, drawn_athlete_box(self.editor))
         self.pose_choices.choose(options, clip_id)
         return options
+
+    def train_pose_model(self) -> PoseTrainingDialog | None:
+        """Fine-tune the pose network on this project's corrected frames (a window-modal dialog)."""
+        if self.project is None:
+            self.statusBar().showMessage("Open a project first.", 4000)
+            return None
+        self.pose_training = PoseTrainingDialog(self.project, self)
+        self.pose_training.open()
+        return self.pose_training
 
     def rerun_model_on_frame(self) -> bool:
         return self.rerun_model_on_frames(self.pane.player.position, self.pane.player.position)

@@ -5,58 +5,24 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from app.cli import main
 from app.pose_model import MIN_CORRECTED_FRAMES, corrections, latest_pose_model
 from app.project import Project
-from app.store.models import WORKING_LAYER
-from app.store.pose_rows import upsert
 from inference.pose.landmark_finetune import load_landmark_model, save_landmark_model
 from inference.pose.base import PoseBackendError
-from inference.provenance import JointSource
-from tests.helpers.videos import write_numbered_video
-
-J = 16
-
-
-def _stick_figure(frame: int) -> np.ndarray:
-    """MPII-16 joints of an upright figure about 160 px tall in a 320 x 240 frame."""
-    x = 160.0 + 2 * np.sin(frame / 5)
-    ys = {0: 220, 1: 185, 2: 150, 3: 150, 4: 185, 5: 220, 6: 150, 7: 95, 8: 80, 9: 60,
-          10: 150, 11: 120, 12: 95, 13: 95, 14: 120, 15: 150}
-    dx = {0: -15, 1: -15, 2: -12, 3: 12, 4: 15, 5: 15, 6: 0, 7: 0, 8: 0, 9: 0,
-          10: -35, 11: -30, 12: -20, 13: 20, 14: 30, 15: 35}
-    kp = np.zeros((J, 3), np.float32)
-    for j in range(J):
-        kp[j] = (x + dx[j], ys[j], 1.0)
-    return kp
+from tests.helpers.corrected_project import correct, new_project
 
 
 @pytest.fixture
 def project(tmp_path):
-    video = write_numbered_video(tmp_path / "clip.mp4", frames=60)
-    root = tmp_path / "p"
-    assert main(["new", str(root)]) == 0
-    assert main(["add", str(root), str(video)]) == 0
-    return root
-
-
-def _correct(root, frames, manual_joints: int = J) -> None:
-    with Project.open(root) as project, project.store.transaction() as tx:
-        rows: dict = {}
-        for f in frames:
-            source = np.full(J, JointSource.MODEL, np.uint8)
-            source[:manual_joints] = JointSource.MANUAL
-            upsert(tx.session, rows, clip_id=1, layer=WORKING_LAYER, frame=int(f), schema="mpii16",
-                   keypoints=_stick_figure(int(f)), visibility=np.full(J, 2, np.uint8), source=source,
-                   bbox=(100.0, 40.0, 220.0, 230.0))
+    return new_project(tmp_path)
 
 
 def test_too_few_corrected_frames_says_how_many_and_writes_nothing(project, capsys):
-    _correct(project, range(5))
-    _correct(project, range(5, 40), manual_joints=2)  # two hand-moved joints do not make a correction
+    correct(project, range(5))
+    correct(project, range(5, 40), manual_joints=2)  # two hand-moved joints do not make a correction
     assert main(["train", str(project), "--task", "pose", "--epochs", "1"]) == 1
     err = capsys.readouterr().err
     assert f"has 5 corrected frames; fine-tuning needs at least {MIN_CORRECTED_FRAMES}" in err
@@ -66,7 +32,7 @@ def test_too_few_corrected_frames_says_how_many_and_writes_nothing(project, caps
 
 
 def test_train_registers_a_model_with_both_validation_figures_and_evaluate_reads_it(project, capsys):
-    _correct(project, range(0, 60, 2))  # 30 corrected frames, blocks of 10 held out in turn
+    correct(project, range(0, 60, 2))  # 30 corrected frames, blocks of 10 held out in turn
     with Project.open(project) as p:
         found = corrections(p)
     assert len(found) == 30 and {c.held_out for c in found} == {False, True}
@@ -94,7 +60,7 @@ def test_cancelled_fine_tune_leaves_the_models_as_they_were(project):
     from app.pose_model import train_pose_model
     from inference.pose.landmark_finetune import FinetuneConfig
 
-    _correct(project, range(0, 60, 2))
+    correct(project, range(0, 60, 2))
     with Project.open(project) as p, pytest.raises(PlumbError, match="cancelled"):
         train_pose_model(p, FinetuneConfig(epochs=2), cancelled=lambda: True)
     assert not (project / "models").exists() or not list((project / "models").glob("*.pt"))

@@ -1,0 +1,51 @@
+"""A real project (SQLite file, decoded video) with hand-corrected MPII-16 frames, the input
+of pose fine-tuning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from app.cli import main
+from app.project import Project
+from app.store.models import WORKING_LAYER
+from app.store.pose_rows import upsert
+from inference.provenance import JointSource
+from tests.helpers.videos import write_numbered_video
+
+J = 16
+
+
+def stick_figure(frame: int) -> np.ndarray:
+    """MPII-16 joints of an upright figure about 160 px tall in a 320 x 240 frame."""
+    x = 160.0 + 2 * np.sin(frame / 5)
+    ys = {0: 220, 1: 185, 2: 150, 3: 150, 4: 185, 5: 220, 6: 150, 7: 95, 8: 80, 9: 60,
+          10: 150, 11: 120, 12: 95, 13: 95, 14: 120, 15: 150}
+    dx = {0: -15, 1: -15, 2: -12, 3: 12, 4: 15, 5: 15, 6: 0, 7: 0, 8: 0, 9: 0,
+          10: -35, 11: -30, 12: -20, 13: 20, 14: 30, 15: 35}
+    kp = np.zeros((J, 3), np.float32)
+    for j in range(J):
+        kp[j] = (x + dx[j], ys[j], 1.0)
+    return kp
+
+
+def new_project(tmp_path: Path, frames: int = 60) -> Path:
+    video = write_numbered_video(tmp_path / "clip.mp4", frames=frames)
+    root = tmp_path / "p"
+    assert main(["new", str(root)]) == 0
+    assert main(["add", str(root), str(video)]) == 0
+    return root
+
+
+def correct(root: Path, frames: Iterable[int], manual_joints: int = J) -> None:
+    """Write stick-figure poses on `frames` of clip 1, the first `manual_joints` placed by hand."""
+    with Project.open(root) as project, project.store.transaction() as tx:
+        rows: dict = {}
+        for f in frames:
+            source = np.full(J, JointSource.MODEL, np.uint8)
+            source[:manual_joints] = JointSource.MANUAL
+            upsert(tx.session, rows, clip_id=1, layer=WORKING_LAYER, frame=int(f), schema="mpii16",
+                   keypoints=stick_figure(int(f)), visibility=np.full(J, 2, np.uint8), source=source,
+                   bbox=(100.0, 40.0, 220.0, 230.0))
