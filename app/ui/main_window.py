@@ -405,6 +405,7 @@ class MainWindow(QMainWindow):
     def _poses_changed(self, event: PosesChanged) -> None:
         if self.pane.clip is not None and event.clip_id == self.pane.clip.id and event.layer == WORKING_LAYER:
             self._refresh_statuses()
+            self.suggestions_view.poses_changed(event.clip_id)
 
     def go_to_attention(self, direction: int) -> None:
         """Jump to the nearest frame (after or before the playhead) whose pose needs a human."""

@@ -1,6 +1,8 @@
 """What to correct next: the frames of the current clip most worth a correction (see
-app.pose_suggestions), ranked, with their reasons. Refresh ranks them off the UI thread;
-double-clicking a row emits ``clipFrameRequested(clip_id, frame)`` and the window goes there.
+app.pose_suggestions), ranked, with their reasons. Refresh ranks them off the UI thread; while
+the dock is shown it ranks again by itself when a clip opens and a moment after its poses
+change (an auto-annotation run, a correction), once the changes pause. Double-clicking a row
+emits ``clipFrameRequested(clip_id, frame)`` and the window goes there.
 
 Wiring, in MainWindow::
 
@@ -8,11 +10,12 @@ Wiring, in MainWindow::
     self.add_dock("Correct next", suggestions, Qt.DockWidgetArea.RightDockWidgetArea)
     suggestions.clipFrameRequested.connect(<open clip, seek to frame>)
     suggestions.set_clip(project, clip_id) when the clip changes; shutdown() before closing
+    suggestions.poses_changed(clip_id) when a clip's working poses change
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.pose_suggestions import Suggestion, suggest_frames
@@ -20,6 +23,8 @@ from app.ui.background_call import BackgroundCalls
 
 FRAME_ROLE = Qt.ItemDataRole.UserRole
 COUNT = 15
+# Ranking waits this long after the last change: a drag or a run writes many changes in a row.
+SETTLE_MS = 800
 
 
 class SuggestionsView(QWidget):
@@ -34,6 +39,10 @@ class SuggestionsView(QWidget):
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._finished)
         self.calls.failed.connect(self._failed)
+        self.settle = QTimer(self)
+        self.settle.setSingleShot(True)
+        self.settle.setInterval(SETTLE_MS)
+        self.settle.timeout.connect(self._refresh_if_shown)
         self.refresh_button = QPushButton("Refresh", self)
         self.refresh_button.setToolTip("Rank this clip's frames again (after auto-annotation or corrections)")
         self.refresh_button.clicked.connect(self.refresh)
@@ -57,8 +66,21 @@ class SuggestionsView(QWidget):
     def set_clip(self, project, clip_id: int | None) -> None:
         self.calls.supersede()  # a ranking still running is of the clip we leave
         self.project, self.clip_id = project, clip_id
+        self.settle.stop()
         self.show_suggestions([])
         self.summary.setText("Press Refresh to rank this clip's frames." if clip_id is not None else "Open a clip.")
+        if clip_id is not None:
+            self.settle.start()
+
+    def poses_changed(self, clip_id: int) -> None:
+        """Rank again once the current clip's poses stop changing."""
+        if clip_id == self.clip_id and self.project is not None:
+            self.settle.start()
+
+    def _refresh_if_shown(self) -> None:
+        # A hidden dock costs nothing; showing it again is a Refresh away.
+        if self.isVisible():
+            self.refresh()
 
     def refresh(self) -> None:
         if self.project is None or self.clip_id is None:
@@ -69,6 +91,7 @@ class SuggestionsView(QWidget):
         self.summary.setText("Ranking frames…")
 
     def shutdown(self, ms: int = 30_000) -> None:
+        self.settle.stop()
         self.calls.wait(ms)
 
     @Slot(object)

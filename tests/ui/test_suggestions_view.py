@@ -76,3 +76,17 @@ def test_double_click_in_the_window_shows_the_frame(posed_project, make_window, 
     view.tree.itemDoubleClicked.emit(view.tree.topLevelItem(1), 0)
     wait_for_frame(qtbot, window, UNSURE)
     assert window.pane.player.position == UNSURE and shown_number(window) == UNSURE
+
+
+def test_the_shown_dock_ranks_on_opening_and_again_after_a_correction(posed_project, make_window, qtbot) -> None:
+    window = make_window()
+    window.open_project(posed_project)
+    assert window.select_clip(1)
+    view = window.suggestions_view
+    qtbot.waitUntil(lambda: view.tree.topLevelItemCount() == 2, timeout=10_000)  # no Refresh pressed
+    assert rows(view)[0][0] == str(STRETCHED)
+    window.show_clip_frame(1, STRETCHED)
+    wait_for_frame(qtbot, window, STRETCHED)
+    kp = walking_track(FRAMES).keypoints
+    assert window.editor.move_joint(10, float(kp[STRETCHED, 10, 0]), float(kp[STRETCHED, 10, 1]))
+    qtbot.waitUntil(lambda: [r[0] for r in rows(view)] == [str(UNSURE)], timeout=10_000)
