@@ -17,6 +17,7 @@ import numpy as np
 from app.errors import PlumbError
 from inference.metrics.keypoints import KeypointScores, oks, oks_per_joint, pck, pckh
 from inference.pose.base import Box, PoseBackend
+from inference.pose.still import turn_image, turn_points, unturn_points
 from inference.skeletons import COCO17, convert, get_skeleton
 
 
@@ -59,20 +60,25 @@ def load_coco(json_path: Path) -> list[LabelledPerson]:
     return people
 
 
-def predict(backend: PoseBackend, people: list[LabelledPerson], schema: str) -> np.ndarray:
-    """float (N, J, 3) in `schema`; NaN for people the backend did not find."""
+def predict(backend: PoseBackend, people: list[LabelledPerson], schema: str, turn: int = 0) -> np.ndarray:
+    """float (N, J, 3) in `schema`, in the original image's pixels; NaN for people the backend
+    did not find. turn: show the backend each image (and box) turned clockwise by 0, 90, 180
+    or 270 degrees, the way an athlete upside down or on their side looks to it."""
     skeleton = get_skeleton(schema)
     out = np.full((len(people), skeleton.num_joints, 3), np.nan)
     images: dict[Path, np.ndarray] = {}
     for i, person in enumerate(people):
         if person.image not in images:
-            bgr = cv2.imread(str(person.image))
-            if bgr is None:
-                raise PlumbError(f"{person.image}: cannot be read as an image.")
-            images[person.image] = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        found = backend.estimate(images[person.image], person.box)
+            images[person.image] = read_rgb(person.image)
+        image = images[person.image]
+        height, width = image.shape[:2]
+        corners = turn_points(np.array(person.box, np.float64).reshape(2, 2), turn, width, height)
+        box = (*corners.min(axis=0), *corners.max(axis=0))
+        found = backend.estimate(turn_image(image, turn), box)
         if found is not None:
-            out[i] = convert(found.keypoints, found.schema, skeleton).keypoints
+            keypoints = convert(found.keypoints, found.schema, skeleton).keypoints.astype(np.float64)
+            keypoints[:, :2] = unturn_points(keypoints[:, :2], turn, width, height)
+            out[i] = keypoints
     return out
 
 
@@ -86,18 +92,18 @@ class AccuracyReport:
     mean_oks: float | None
 
 
-def evaluate_mpii(backend: PoseBackend, json_path: Path) -> AccuracyReport:
+def evaluate_mpii(backend: PoseBackend, json_path: Path, turn: int = 0) -> AccuracyReport:
     people = load_mpii(json_path)
-    pred = predict(backend, people, "mpii16")
+    pred = predict(backend, people, "mpii16", turn)
     gt = np.stack([p.keypoints for p in people])
     visible = np.stack([p.visible for p in people])
     return AccuracyReport("mpii16", len(people), int(np.isfinite(pred[:, :, 0]).any(axis=1).sum()),
                           pckh(pred, gt, visible), None, None)
 
 
-def evaluate_coco(backend: PoseBackend, json_path: Path) -> AccuracyReport:
+def evaluate_coco(backend: PoseBackend, json_path: Path, turn: int = 0) -> AccuracyReport:
     people = load_coco(json_path)
-    pred = predict(backend, people, "coco17")
+    pred = predict(backend, people, "coco17", turn)
     gt = np.stack([p.keypoints for p in people])
     visible = np.stack([p.visible for p in people])
     areas = np.array([p.area for p in people])

@@ -40,17 +40,11 @@ def most_confident(detector: MediaPipePose, rgb: np.ndarray, turns: tuple[int, .
     return None if best is None else best[1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "lspet")
-    parser.add_argument("--count", type=int, default=500, help="a seeded sample of this many images (0: all)")
-    args = parser.parse_args()
-    if not (args.data / "joints.json").is_file():
-        print(f"no LSPET data at {args.data}; nothing measured")
-        return
-    images = load_lsp(args.data / "joints.json")
-    if args.count:
-        keep = np.random.default_rng(0).choice(len(images), min(args.count, len(images)), replace=False)
+def lspet_table(data: Path, count: int) -> str:
+    """The comparison table on a seeded sample of `count` LSPET images (0: all)."""
+    images = load_lsp(data / "joints.json")
+    if count:
+        keep = np.random.default_rng(0).choice(len(images), min(count, len(images)), replace=False)
         images = [images[i] for i in sorted(keep)]
     detector = MediaPipePose(mode="image", upright=True, tiles=False)
     methods = {
@@ -68,18 +62,32 @@ def main() -> None:
             seconds[name] += time.perf_counter() - start
             if found is not None:
                 predictions[name][i] = convert(found, "mp33", "mpii16").keypoints
+    detector.close()
     truth = np.stack([x.keypoints for x in images])
     visible = np.stack([x.visible for x in images])
     inverted = np.array([x.inverted for x in images])
-    print(f"LSPET: {len(images)} images, {inverted.sum()} with the body inverted")
-    print(f"{'method':<8} {'all':>6} {'inverted':>9} {'upright':>8} {'found':>6} {'ms/image':>9}")
+    lines = [f"LSPET: {len(images)} images, {inverted.sum()} with the body inverted "
+             "(PCKh counts the people whose neck and head top are labelled)",
+             f"{'method':<8} {'all':>6} {'inverted':>9} {'upright':>8} {'found':>6} {'ms/image':>9}"]
     for name in methods:
         p = predictions[name]
         found = np.isfinite(p[:, :, 0]).any(axis=1).mean()
-        print(f"{name:<8} {pckh(p, truth, visible).overall:6.3f} {pckh(p[inverted], truth[inverted], visible[inverted]).overall:9.3f} "
-              f"{pckh(p[~inverted], truth[~inverted], visible[~inverted]).overall:8.3f} {found:6.1%} "
-              f"{1000 * seconds[name] / len(images):9.1f}")
-    detector.close()
+        lines.append(
+            f"{name:<8} {pckh(p, truth, visible).overall:6.3f} {pckh(p[inverted], truth[inverted], visible[inverted]).overall:9.3f} "
+            f"{pckh(p[~inverted], truth[~inverted], visible[~inverted]).overall:8.3f} {found:6.1%} "
+            f"{1000 * seconds[name] / len(images):9.1f}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "lspet")
+    parser.add_argument("--count", type=int, default=500, help="a seeded sample of this many images (0: all)")
+    args = parser.parse_args()
+    if not (args.data / "joints.json").is_file():
+        print(f"no LSPET data at {args.data}; nothing measured")
+        return
+    print(lspet_table(args.data, args.count))
 
 
 def _plumb(detector: MediaPipePose, rgb: np.ndarray) -> np.ndarray | None:

@@ -26,16 +26,19 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from inference.pose.base import Box, PersonPose, PoseBackendError, box_iou, box_of
 from inference.pose.mediapipe_bundle import SETUP_HINT, mediapipe_model_files, pose_task_bundle
-from inference.pose.still import MIN_PERSON_FLAG, as_person
+from inference.pose.still import MIN_PERSON_FLAG, SURE_SCORE, as_person
 from inference.skeletons import MEDIAPIPE33
+
+if TYPE_CHECKING:
+    from inference.pose.blazepose import Landmarks
 
 log = logging.getLogger(__name__)
 
@@ -533,32 +536,55 @@ class MediaPipePose:
         box = (bx1, by1, bx2, by2)
         region = (x0, y0, x1 - x0, y1 - y0)
         pose = self._estimate_in_crop(crop, 0, box, region, width, height, min_score=0.0)
+        min_score = max(self.min_confidence, 0.5)
         if self.upright is not None:
-            upright = self._upright_pose(rgb, box, pose)
+            upright = self._upright_pose(rgb, box, pose, lambda angle: self._estimate_in_crop(
+                crop, angle, box, region, width, height, min_score))
             if upright is not None:
                 return upright
-        min_score = max(self.min_confidence, 0.5)
         for angle in self.estimate_rotations:
             if pose is not None:
                 break
             pose = self._estimate_in_crop(crop, angle, box, region, width, height, min_score)
         return pose
 
-    def _upright_pose(self, rgb: np.ndarray, box: Box, found: PersonPose | None) -> PersonPose | None:
-        """The pose in box from the upright landmark network: the person MediaPipe found in
-        the crop, refined on an upright region; else a search of the box at several turns.
-        A result whose hips fall outside the box, or that the network does not take for a
-        person, is None (never a neighbour): MediaPipe's own graph on turned crops then has
-        its turn."""
+    def _upright_pose(self, rgb: np.ndarray, box: Box, found: PersonPose | None,
+                      graph_at: Callable[[int], PersonPose | None]) -> PersonPose | None:
+        """The pose in box from the upright landmark network, the most confident of: the person
+        MediaPipe found in the crop, refined on an upright region; a search of the box at
+        several turns; the person MediaPipe's graph finds in the crop turned by
+        ``estimate_rotations``, refined. Each later candidate is tried only while no earlier
+        one is sure: a sideways body can fool both the upright crop and the quarter-turn search
+        into a confident half-right answer. A result whose hips fall outside the box, or that
+        the network does not take for a person, is not a candidate (never a neighbour); with
+        none, MediaPipe's own graph on turned crops has its turn."""
         assert self.upright is not None
-        result = self.upright.refine(rgb, found.keypoints) if found is not None else None
-        if result is None or result.flag < MIN_PERSON_FLAG:
-            result = self.upright.search(rgb, box).best
-        hx, hy = result.hip
-        inside = box[0] <= hx <= box[2] and box[1] <= hy <= box[3]
-        if result.flag < MIN_PERSON_FLAG or result.score < self.min_confidence or not inside:
+        candidates = []
+
+        def consider(result: Landmarks | None) -> None:
+            if result is None or result.flag < MIN_PERSON_FLAG:
+                return
+            hx, hy = result.hip
+            if box[0] <= hx <= box[2] and box[1] <= hy <= box[3]:
+                candidates.append(result)
+
+        def sure() -> bool:
+            return any(r.score >= SURE_SCORE for r in candidates)
+
+        if found is not None:
+            consider(self.upright.refine(rgb, found.keypoints))
+        if not sure():
+            consider(self.upright.search(rgb, box).best)
+        for angle in self.estimate_rotations:
+            if sure():
+                break
+            turned = graph_at(angle)
+            if turned is not None:
+                consider(self.upright.refine(rgb, turned.keypoints))
+        best = max(candidates, key=lambda r: r.score, default=None)
+        if best is None or best.score < self.min_confidence:
             return None
-        return as_person(result, self.schema, (rgb.shape[1], rgb.shape[0]))
+        return as_person(best, self.schema, (rgb.shape[1], rgb.shape[0]))
 
     def _estimate_in_crop(
         self,

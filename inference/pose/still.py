@@ -54,6 +54,12 @@ def unturn_points(xy: np.ndarray, degrees: int, width: int, height: int) -> np.n
     raise ValueError(f"turns are multiples of 90 degrees, not {degrees}")
 
 
+def turn_points(xy: np.ndarray, degrees: int, width: int, height: int) -> np.ndarray:
+    """Pixel coordinates in an image (W x H) -> coordinates in turn_image(image, degrees)."""
+    turned = (height, width) if degrees % 180 else (width, height)
+    return unturn_points(xy, (360 - degrees) % 360, *turned)
+
+
 # Joints at least this sure make up a person's box (all joints when fewer than four are):
 # landmarks placed outside the image would otherwise stretch it.
 BOX_CONFIDENCE = 0.5

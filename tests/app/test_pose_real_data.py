@@ -33,6 +33,15 @@ def test_mpii_pckh_floor(backend):
     assert report.pck.overall >= 0.93
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_mpii_pckh_floor_with_the_image_turned(backend, turn):
+    """A body on its side or upside down in the box: the upright network must not settle for
+    a confident half-right answer when MediaPipe's own graph on a turned crop finds it."""
+    report = evaluate_mpii(backend, shared_data("mmpose-testdata", "mpii", "test_mpii.json"), turn)
+    assert report.found == report.people == 5
+    assert report.pck.overall >= 0.93
+
+
 def test_coco_oks_floor(backend):
     report = evaluate_coco(backend, shared_data("mmpose-testdata", "coco", "test_coco.json"))
     assert report.found >= 10

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from inference.pose.blazepose import INPUT_SIZE, LandmarkRunner, Region, region_of_axis, region_of_box
-from inference.pose.still import find_person, turn_image, unturn_points
+from inference.pose.still import find_person, turn_image, turn_points, unturn_points
 from inference.pose.tflite_graph import TFLiteGraph, UnsupportedGraph
 from inference.pose.upright import UprightEstimator, region_of_pose
 from tests.conftest import shared_data
@@ -110,6 +110,17 @@ def test_unturn_points_inverts_turn_image(degrees: int) -> None:
     y, x = np.argwhere(turned[:, :, 0] == 255)[0]
     back = unturn_points(np.array([[x + 0.5, y + 0.5]]), degrees, 50, 30)
     assert np.allclose(back, [[11.5, 7.5]])
+
+
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270])
+def test_turn_points_is_the_inverse_of_unturn_points(degrees: int) -> None:
+    xy = np.array([[11.5, 7.5], [0.0, 30.0], [49.25, 0.75]])
+    turned = turn_points(xy, degrees, 50, 30)
+    assert np.allclose(unturn_points(turned, degrees, 50, 30), xy)
+    image = np.zeros((30, 50, 3), np.uint8)
+    image[7, 11] = 255
+    y, x = np.argwhere(turn_image(image, degrees)[:, :, 0] == 255)[0]
+    assert np.allclose(turned[0], [x + 0.5, y + 0.5])
 
 
 def _coco_person():
