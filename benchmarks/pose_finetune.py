@@ -1,7 +1,8 @@
 """Fine-tuning the landmark network on labelled stills (LSPET's extreme poses): train on a
 seeded 300 images, evaluate on 1,000 others against the bundled network on the same 1,000,
-through one pass on the upright region of the labels (this measures the network, not person
-finding). Prints time per epoch and in total. Nothing trained here is saved.
+through the upright region of the labels and the one the network then gives (this measures
+the network, not person finding). Prints time per epoch and in total. Nothing trained here
+is saved.
 
     .venv/bin/python benchmarks/pose_finetune.py [--train 300] [--test 1000] [--epochs 8]
 """

@@ -12,8 +12,12 @@ degrees of networks trained from scratch (SLEAP): the product always shows this 
 region turned upright by the body's axis, so it only has to be right near upright, and
 training it on inverted crops spends its capacity where it is never used.
 
-Validation is PCKh@0.5 on frames held out of training, through one pass on the upright region
-of the labels, for the fine-tuned network and the bundled one alike.
+Validation is PCKh@0.5 on frames held out of training, for the fine-tuned network and the
+bundled one alike, the way auto-annotation sees a body it follows: one pass on the upright
+region of the labels, then one on the region the network's own hip centre and body axis give.
+That second region is the one the network was built for (on LSPET it lifts the bundled
+network's PCKh from 0.60 to 0.64), so measuring on the labels' region alone would understate
+both networks and could rank them wrongly.
 """
 
 from __future__ import annotations
@@ -144,14 +148,18 @@ def _augmented(frame: LabelledFrame, region: Region, rng: np.random.Generator, f
 
 
 def predict_in_regions(runner: LandmarkRunner, frames: Sequence[LabelledFrame], schema: str) -> np.ndarray:
-    """(N, J, 3) predictions in `schema`, one pass on each frame's labelled region (NaN where
-    the labels give no region)."""
+    """(N, J, 3) predictions in `schema`: a pass on each frame's labelled region, then one on the
+    region the network's answer gives (NaN where the labels give no region)."""
     out = np.full((len(frames), get_skeleton(schema).num_joints, 3), np.nan)
     for i, frame in enumerate(frames):
         region = labelled_region(frame)
-        if region is not None:
-            found = runner.run(frame.image, [region])[0]
-            out[i] = convert(found.points, "mp33", schema).keypoints
+        if region is None:
+            continue
+        found = runner.run(frame.image, [region])[0]
+        settled = found.next_region()
+        if settled is not None:
+            found = runner.run(frame.image, [settled])[0]
+        out[i] = convert(found.points, "mp33", schema).keypoints
     return out
 
 
