@@ -45,13 +45,14 @@ typically runs the backend's estimate() on an enlarged crop around that box."""
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    """Gates of the tracker. Distances are relative to the diagonal of the last confirmed box.
+    """Gates of the tracker. Distances are relative to the athlete's size: the median diagonal
+    of the last confirmed boxes (velocity_frames of them).
 
     min_score: detections below this confidence are ignored while tracking.
     max_distance: a detection is accepted when its corner distance to the predicted box is at
         most this many box diagonals (a pure shift by s moves both corners: dist = √2·s).
     max_size_ratio: the box diagonal may grow or shrink at most by this factor relative to the
-        last confirmed box (tuck vs. straight body changes it; a spectator twice as large does
+        athlete's size (tuck vs. straight body changes it; a spectator twice as large does
         not pass).
     velocity_frames: the constant velocity is the least-squares slope of the box centre over
         this many last confirmed boxes.
@@ -237,7 +238,10 @@ class AthleteTracker:
             gate = min(cfg.max_distance + cfg.lost_gate_growth * missed,
                        max(cfg.max_distance, cfg.reacquire_distance))
             min_score = cfg.min_score
-        ref_diag = max(box_diagonal(_as_box(last_box)), 1.0)
+        # The athlete's size is the median of the kept boxes, not the last one alone: one partial
+        # detection (a body half hidden by the board, an arm missed) would otherwise shrink the
+        # size gate and refuse the whole body on the next frame.
+        ref_diag = max(float(np.median([box_diagonal(_as_box(b)) for _, b in self._history])), 1.0)
 
         def judge(pose: PersonPose, box: Box) -> float | None:
             """Corner distance in pixels when the pose passes the athlete's gates, else None."""

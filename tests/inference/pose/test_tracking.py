@@ -225,6 +225,18 @@ def test_size_gate_rejects_a_much_larger_person_in_the_same_place():
     assert tracker.step(1, [big]).status == "lost"
 
 
+def test_one_partial_detection_does_not_shrink_the_athlete_for_the_next_frame():
+    """A half-hidden body is accepted (0.6 of the size); the whole body on the next frame is 1.85x
+    that partial box but the athlete's usual size, so it is kept, not lost."""
+    whole = [(100 + 2 * f, 100, 140 + 2 * f, 180) for f in range(5)]
+    tracker = AthleteTracker(0, whole[0])
+    for f, box in enumerate(whole):
+        assert tracker.step(f, [person(box)]).status == "tracked"
+    partial = (112, 100, 136, 148)  # the upper body only
+    assert tracker.step(5, [person(partial)]).status == "tracked"
+    assert tracker.step(6, [person((112, 100, 154, 184))]).status == "tracked"
+
+
 def test_duplicate_detections_of_the_athlete_do_not_break_tracking():
     frames, names = scene()
     for f, dets in enumerate(frames):
