@@ -129,7 +129,8 @@ class PoseTrainOutcome:
 def train_pose_model(project, config: FinetuneConfig, progress: Callable[[EpochResult], None] | None = None,
                      cancelled: Callable[[], bool] | None = None) -> PoseTrainOutcome:
     """Fine-tune on the corrections and register the model; the file is written only when the
-    run finishes, so a cancelled or killed run leaves the project's models as they were."""
+    run finishes and beats the bundled model on the held-out frames, so a cancelled, killed or
+    fruitless run leaves the project's models as they were."""
     found = corrections(project)
     _check_enough(found)
     train, val = split_corrections(found)
@@ -143,6 +144,12 @@ def train_pose_model(project, config: FinetuneConfig, progress: Callable[[EpochR
                           config, progress=progress, cancelled=cancelled)
     except Cancelled:
         raise PlumbError("Fine-tuning was cancelled; the project's models are as they were.") from None
+    if result.val_pckh <= result.base_val_pckh:
+        # A model no better than the bundled one would only replace it with a worse copy: the
+        # fine-tuned network runs without the heatmap refinement the bundled one has.
+        raise PlumbError(f"Fine-tuning did not beat the bundled model on the {len(val)} held-out frames "
+                         f"(PCKh@0.5 {result.val_pckh:.3f} against {result.base_val_pckh:.3f}); nothing was saved. "
+                         "Correct more frames, or train for more epochs.")
     metrics = {"val_pckh": round(result.val_pckh, 4), "bundled_val_pckh": round(result.base_val_pckh, 4),
                "best_epoch": result.best_epoch, "n_train": len(train), "n_val": len(val),
                "seed": config.seed, "device": config.device}

@@ -66,11 +66,9 @@ def corrections_line(project) -> tuple[str, bool]:
 
 
 def outcome_line(metrics: dict) -> str:
-    better = metrics["val_pckh"] - metrics["bundled_val_pckh"]
-    verdict = "better than" if better > 0 else "no better than"
-    return (f"Trained: PCKh@0.5 {metrics['val_pckh']:.3f} on {metrics['n_val']} held-out frames, "
-            f"{verdict} the bundled model ({metrics['bundled_val_pckh']:.3f}). Auto-annotation uses it "
-            "with the backend \"project\" (Pose ▸ Auto-Annotation Settings…).")
+    return (f"Trained: PCKh@0.5 {metrics['val_pckh']:.3f} on {metrics['n_val']} held-out frames, against "
+            f"{metrics['bundled_val_pckh']:.3f} for the bundled model. Auto-annotation uses it with the "
+            "backend \"project\" (Pose ▸ Auto-Annotation Settings…).")
 
 
 class PoseTrainingDialog(QDialog):

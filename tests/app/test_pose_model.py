@@ -41,7 +41,8 @@ def test_train_registers_a_model_with_both_validation_figures_and_evaluate_reads
     metrics = result["metrics"]
     # frames 40-48 held out; 38 and 50, their near-twins, are in neither set
     assert (metrics["n_train"], metrics["n_val"]) == (23, 5)
-    assert 0.0 <= metrics["val_pckh"] <= 1.0 and 0.0 <= metrics["bundled_val_pckh"] <= 1.0
+    # the bundled network cannot read the drawn figure; one epoch on its labels can
+    assert metrics["bundled_val_pckh"] < 0.3 and metrics["val_pckh"] > metrics["bundled_val_pckh"] + 0.2
     with Project.open(project) as p:
         path = latest_pose_model(p)
     assert path is not None and path.is_file()
@@ -63,6 +64,17 @@ def test_cancelled_fine_tune_leaves_the_models_as_they_were(project):
     correct(project, range(0, 60, 2))
     with Project.open(project) as p, pytest.raises(PlumbError, match="cancelled"):
         train_pose_model(p, FinetuneConfig(epochs=2), cancelled=lambda: True)
+    assert not (project / "models").exists() or not list((project / "models").glob("*.pt"))
+
+
+def test_a_fine_tune_no_better_than_the_bundled_model_is_not_saved(project):
+    from app.errors import PlumbError
+    from app.pose_model import train_pose_model
+    from inference.pose.landmark_finetune import FinetuneConfig
+
+    correct(project, range(0, 60, 2))
+    with Project.open(project) as p, pytest.raises(PlumbError, match="did not beat the bundled model on the 5 held-out"):
+        train_pose_model(p, FinetuneConfig(epochs=1, learning_rate=0.0))  # the network cannot change
     assert not (project / "models").exists() or not list((project / "models").glob("*.pt"))
 
 

@@ -1,11 +1,14 @@
 """A real project (SQLite file, decoded video) with hand-corrected MPII-16 frames, the input
-of pose fine-tuning."""
+of pose fine-tuning: a figure drawn on each frame of the video (limbs, trunk and head over a
+plain floor) and its joints, as an annotator would place them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
 
+import av
+import cv2
 import numpy as np
 
 from app.cli import main
@@ -13,9 +16,11 @@ from app.project import Project
 from app.store.models import WORKING_LAYER
 from app.store.pose_rows import upsert
 from inference.provenance import JointSource
-from tests.helpers.videos import write_numbered_video
 
 J = 16
+SIZE = (320, 240)
+BONES = ((0, 1), (1, 2), (2, 6), (3, 6), (3, 4), (4, 5), (6, 7), (7, 8), (8, 9), (10, 11), (11, 12),
+         (12, 7), (13, 7), (13, 14), (14, 15))
 
 
 def stick_figure(frame: int) -> np.ndarray:
@@ -31,8 +36,32 @@ def stick_figure(frame: int) -> np.ndarray:
     return kp
 
 
+def figure_frame(frame: int) -> np.ndarray:
+    """RGB frame with the figure of stick_figure(frame) drawn on it."""
+    image = np.full((SIZE[1], SIZE[0], 3), (150, 170, 150), np.uint8)
+    image[200:] = (120, 110, 100)
+    kp = stick_figure(frame)[:, :2].round().astype(int)
+    for a, b in BONES:
+        cv2.line(image, tuple(kp[a]), tuple(kp[b]), (200, 60, 40) if a < 6 else (40, 60, 200), 7, cv2.LINE_AA)
+    cv2.circle(image, tuple(((kp[8] + kp[9]) // 2)), 11, (230, 190, 160), -1, cv2.LINE_AA)
+    return image
+
+
+def write_figure_video(path: Path, frames: int) -> Path:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height = SIZE
+        stream.pix_fmt = "yuv420p"
+        for f in range(frames):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(figure_frame(f), format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
 def new_project(tmp_path: Path, frames: int = 60) -> Path:
-    video = write_numbered_video(tmp_path / "clip.mp4", frames=frames)
+    video = write_figure_video(tmp_path / "clip.mp4", frames)
     root = tmp_path / "p"
     assert main(["new", str(root)]) == 0
     assert main(["add", str(root), str(video)]) == 0
