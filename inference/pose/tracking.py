@@ -45,14 +45,14 @@ typically runs the backend's estimate() on an enlarged crop around that box."""
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    """Gates of the tracker. Distances are relative to the athlete's size: the median diagonal
-    of the last confirmed boxes (velocity_frames of them).
+    """Gates of the tracker. Distances are relative to the athlete's size: the larger of the
+    diagonals of the last confirmed box and of the median of the kept ones.
 
     min_score: detections below this confidence are ignored while tracking.
     max_distance: a detection is accepted when its corner distance to the predicted box is at
         most this many box diagonals (a pure shift by s moves both corners: dist = √2·s).
     max_size_ratio: the box diagonal may grow or shrink at most by this factor relative to the
-        athlete's size (tuck vs. straight body changes it; a spectator twice as large does
+        last confirmed box or to the median of the kept ones (tuck vs. straight body changes it; a spectator twice as large does
         not pass).
     velocity_frames: the constant velocity is the least-squares slope of the box centre over
         this many last confirmed boxes.
@@ -238,17 +238,19 @@ class AthleteTracker:
             gate = min(cfg.max_distance + cfg.lost_gate_growth * missed,
                        max(cfg.max_distance, cfg.reacquire_distance))
             min_score = cfg.min_score
-        # The athlete's size is the median of the kept boxes, not the last one alone: one partial
-        # detection (a body half hidden by the board, an arm missed) would otherwise shrink the
-        # size gate and refuse the whole body on the next frame.
-        ref_diag = max(float(np.median([box_diagonal(_as_box(b)) for _, b in self._history])), 1.0)
+        # A size near the last box's or near the median of the kept boxes passes: the last alone
+        # would let one partial detection (a body half hidden by the board, an arm missed) refuse
+        # the whole body on the next frame; the median alone lags a diver who tucks while the
+        # camera zooms out. Distances are measured in the larger of the two, for the same reason.
+        sizes = (max(box_diagonal(_as_box(last_box)), 1.0),
+                 max(float(np.median([box_diagonal(_as_box(b)) for _, b in self._history])), 1.0))
+        ref_diag = max(sizes)
 
         def judge(pose: PersonPose, box: Box) -> float | None:
             """Corner distance in pixels when the pose passes the athlete's gates, else None."""
             if not pose.score >= min_score:
                 return None
-            ratio = box_diagonal(box) / ref_diag
-            if not (1 / cfg.max_size_ratio <= ratio <= cfg.max_size_ratio):
+            if not any(1 / cfg.max_size_ratio <= box_diagonal(box) / size <= cfg.max_size_ratio for size in sizes):
                 return None
             dist = min(corner_distance(box, ref) for ref in references)
             return dist if dist <= gate * ref_diag else None
