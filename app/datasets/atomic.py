@@ -68,10 +68,13 @@ def read_json(path: str | os.PathLike) -> object:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise DatasetError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, ValueError):
         raise DatasetError(f"{p}: not UTF-8 text; is this really a JSON file?") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DatasetError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}); "
                            "the file may be truncated") from None
+    except RecursionError:
+        # json's decoder recurses once per nesting level; no annotation file nests this deep.
+        raise DatasetError(f"{p}: JSON nested too deeply to be an annotation file") from None

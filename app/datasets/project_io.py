@@ -57,8 +57,32 @@ from inference.sports.diving import parse_dive_number
 DEFAULT_FPS = 25.0
 """Frame rate given to imported clips until a video is attached (FineDiving does not state
 its frame rate; 25 is the broadcast rate of most of its competitions)."""
+MAX_FRAMES_WITHOUT_VIDEO = 100_000
+"""Longest clip an import may create or grow without a video (over an hour at 25 fps): a
+frame number beyond it is a broken file, and memory is sized by frame counts."""
+MAX_FPS = 1000.0
 EXTRAS_SETTING = "dataset_extras"
 EXPERT = "expert"
+
+
+def check_fps(fps: float) -> float:
+    """The frame rate given to new clips without video: a finite number in (0, MAX_FPS]."""
+    try:
+        value = float(fps)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0 < value <= MAX_FPS:  # also False for NaN
+        raise DatasetError(f"frame rate {fps!r} must be a number above 0 and at most {MAX_FPS:g} "
+                           "(e.g. --fps 25)")
+    return value
+
+
+def _check_length(name: str, frames: int) -> None:
+    """Refuse a clip without video longer than :data:`MAX_FRAMES_WITHOUT_VIDEO`."""
+    if frames > MAX_FRAMES_WITHOUT_VIDEO:
+        raise DatasetError(f"clip {name}: {frames} frames is more than the {MAX_FRAMES_WITHOUT_VIDEO} a clip "
+                           "without video may have; the file's frame numbers are probably wrong. "
+                           "Nothing was imported")
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,10 @@ class ImportSummary:
 # ----------------------------------------------------------------------------- dives
 
 def _frame_count(dive: DiveLabel) -> int:
+    if (dive.start_frame is not None and dive.start_frame < 0) or \
+            (dive.start_frame is not None and dive.end_frame is not None and dive.end_frame < dive.start_frame):
+        raise DatasetError(f"dive {dive.key}: start frame {dive.start_frame} and end frame {dive.end_frame} "
+                           "must satisfy 0 <= start <= end; nothing was imported")
     if dive.frame_labels is not None and len(dive.frame_labels):
         return int(len(dive.frame_labels))
     if dive.start_frame is not None and dive.end_frame is not None and dive.end_frame >= dive.start_frame:
@@ -126,6 +154,7 @@ def import_dives(project, dives: Sequence[DiveLabel], annotator: str = "import",
         duplicate = next(k for k in keys if keys.count(k) > 1)
         raise DatasetError(f"dive {duplicate} appears twice; every dive needs its own key")
     counts = [_frame_count(d) for d in dives]
+    fps = check_fps(fps)
     template = load_sport(project.setting("sport") or "diving").stage_names
     sport = project.setting("sport") or "diving"
     added = updated = 0
@@ -135,6 +164,8 @@ def import_dives(project, dives: Sequence[DiveLabel], annotator: str = "import",
         rows = []
         for dive, count in zip(dives, counts):
             row = existing.get(dive.key)
+            if row is None or row.fingerprint is None:
+                _check_length(dive.key, count)
             if row is None:
                 row = Clip(name=dive.key, source_key=dive.key, frame_count=count, fps=fps, width=0, height=0,
                            codec="", is_vfr=False, sport=sport)
@@ -280,6 +311,7 @@ def _clip_for(session, name: str, frames: int, fps: float, sport: str, cache: di
         row = session.scalars(select(Clip).where(Clip.source_key == name)).first() or \
             session.scalars(select(Clip).where(Clip.name == name).order_by(Clip.id)).first()
     if row is None:
+        _check_length(name, frames)
         row = Clip(name=name, source_key=name, frame_count=frames, fps=fps, width=0, height=0, codec="",
                    is_vfr=False, sport=sport)
         session.add(row)
@@ -288,6 +320,7 @@ def _clip_for(session, name: str, frames: int, fps: float, sport: str, cache: di
         if row.fingerprint is not None:
             raise DatasetError(f"clip {name}: the file has poses for {frames} frames but the clip's video "
                                f"has {row.frame_count}; nothing was imported")
+        _check_length(name, frames)
         row.frame_count = frames
     cache[name] = row
     return row
@@ -321,6 +354,17 @@ def _write_sequence(session, clip_id: int, seq: PoseSequence, annotator: str, la
     return len(labelled)
 
 
+def _check_schema(session, clip: Clip, seq: PoseSequence, layer: str) -> None:
+    """Refuse poses in another skeleton than the clip's stored ones in ``layer``: the store
+    keeps one skeleton per clip and layer, and mixed joint counts break every reader."""
+    stored = session.scalars(select(PoseFrame.schema).where(
+        PoseFrame.clip_id == clip.id, PoseFrame.layer == layer, PoseFrame.schema != seq.schema).limit(1)).first()
+    if stored is not None:
+        raise DatasetError(f"clip {seq.name}: the file's poses are {seq.schema} but the clip's {layer} poses "
+                           f"are {stored}; convert the file to {stored}, or import into another layer "
+                           "(--layer); nothing was imported")
+
+
 def _check_sequence(seq: PoseSequence) -> None:
     try:
         joints = get_skeleton(seq.schema).num_joints
@@ -342,6 +386,7 @@ def import_sequences(project, sequences: Sequence[PoseSequence], annotator: str 
     sequences = list(sequences)
     for seq in sequences:
         _check_sequence(seq)
+    fps = check_fps(fps)
     sport = project.setting("sport") or "diving"
     template = load_sport(sport).stage_names
     frames = added = labels = stages = 0
@@ -350,6 +395,7 @@ def import_sequences(project, sequences: Sequence[PoseSequence], annotator: str 
         before = {c for c in tx.session.scalars(select(Clip.id))}
         for seq in sequences:
             row = _clip_for(tx.session, seq.name, seq.num_frames, fps, sport, cache)
+            _check_schema(tx.session, row, seq, layer)
             labels += _apply_labels(tx.session, row, seq.labels, annotator)
             stages += _apply_transitions(tx.session, row, seq, template, annotator)
             frames += _write_sequence(tx.session, row.id, seq, annotator, layer)
@@ -431,6 +477,7 @@ def import_image_poses(project, poses: Sequence[ImagePose], annotator: str = "im
         if frame in by_clip[name]:
             raise DatasetError(f"image {pose.image}: a second person; Plumb keeps one athlete per frame")
         by_clip[name][frame] = pose
+    _check_frames_fit(project, by_clip)
     sequences = []
     for name, frames in by_clip.items():
         schemas = {p.schema for p in frames.values()}
@@ -449,6 +496,21 @@ def import_image_poses(project, poses: Sequence[ImagePose], annotator: str = "im
             kp[f], vis[f], box[f] = p.keypoints, p.visibility, p.bbox
         sequences.append(PoseSequence(name, schema, kp, vis, box))
     return import_sequences(project, sequences, annotator=annotator, fps=fps, layer=layer)
+
+
+def _check_frames_fit(project, by_clip: dict[str, dict[int, ImagePose]]) -> None:
+    """Every frame number named by an image lies inside its clip: below the video's frame
+    count when the clip has one, else below :data:`MAX_FRAMES_WITHOUT_VIDEO`. Checked before
+    any array is sized by those numbers."""
+    with project.store.reading() as session:
+        for name, frames in by_clip.items():
+            last = max(frames)
+            clip = session.scalars(select(Clip).where(Clip.source_key == name)).first() or \
+                session.scalars(select(Clip).where(Clip.name == name).order_by(Clip.id)).first()
+            if clip is not None and clip.fingerprint is not None and last >= clip.frame_count:
+                raise DatasetError(f"image {frames[last].image}: frame {last} is beyond clip {name}'s video, "
+                                   f"whose frames are 0 to {clip.frame_count - 1}; nothing was imported")
+            _check_length(name, last + 1)
 
 
 def export_sequences(project, clip_ids: Iterable[int] | None = None, split: str | None = None,
@@ -498,5 +560,5 @@ def export_sequences(project, clip_ids: Iterable[int] | None = None, split: str 
     return out
 
 
-__all__ = ["DEFAULT_FPS", "ImportSummary", "export_dives", "export_sequences", "image_location",
+__all__ = ["DEFAULT_FPS", "MAX_FRAMES_WITHOUT_VIDEO", "check_fps", "ImportSummary", "export_dives", "export_sequences", "image_location",
            "import_dives", "import_image_poses", "import_sequences"]
