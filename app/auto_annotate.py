@@ -144,6 +144,10 @@ def detect_to_file(input_path: str | Path, out_path: str | Path, options: PoseOp
     if still and not folder:
         raise PlumbError(f"{input_path}: --still reads a folder of images; a video is a sequence.")
     source = ImageFolder(input_path, same_size=not still) if folder else FrameSource(input_path)
+    if options.start is not None and not 0 <= options.start.frame < len(source):
+        source.close()
+        raise PlumbError(f"{input_path.name}: the athlete box's frame {options.start.frame} is outside its "
+                         f"frames 0 to {len(source) - 1}; nothing was written.")
     backend = _backend(options, "image" if folder else "video", backend)
     try:
         if still:

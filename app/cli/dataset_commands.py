@@ -69,6 +69,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from app.project import Project
 
     out = Path(args.out)
+    _check_export_target(out)
+    if args.frames < 1:
+        raise PlumbError(f"--frames {args.frames}: give at least 1 frame a clip")
     notes: list[str] = []
     with Project.open(args.project) as project:
         if args.format == "finediving":
@@ -226,6 +229,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fps(text: str) -> float:
+    from app.datasets.project_io import check_fps
+    from app.datasets.errors import DatasetError
+
+    try:
+        return check_fps(text)
+    except DatasetError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _check_export_target(out: Path) -> None:
+    """Exports write a folder of files; an existing file there would be half replaced."""
+    if out.exists() and not out.is_dir():
+        raise PlumbError(f"{out}: is a file; exports write a folder of files. Give a new or existing folder")
+
+
 def _clip_ids(text: str) -> list[int]:
     try:
         return [int(part) for part in text.replace(",", " ").split()]
@@ -240,7 +259,7 @@ def add_parsers(commands) -> None:
     imp.add_argument("path", help="annotation folder or file")
     imp.add_argument("--schema", help="skeleton of sequence/LabelMe files (default: from the file, or mpii16)")
     imp.add_argument("--revision", metavar="DIR", help="FineDiving: folder with corrected fine-grained labels")
-    imp.add_argument("--fps", type=float, default=25.0,
+    imp.add_argument("--fps", type=_fps, default=25.0,
                      help="frame rate of the new clips until a video is attached (default 25)")
     imp.add_argument("--layer", default="working",
                      help="pose layer to write (e.g. annotator:ana for a second annotator, compared with "
