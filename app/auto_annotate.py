@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import delete
 
+from app.edits.snapshot import ClipDataTarget, snapshot
 from app.errors import MediaError, PlumbError
 from app.media.frame_source import FrameSource
 from app.media.image_folder import ImageFolder
@@ -241,11 +242,28 @@ def model_layer(backend: str) -> str:
 def pose_clip(project: Project, clip: ClipRecord, options: PoseOptions,
               progress: Progress | None = None, cancel: Cancel | None = None,
               backend: PoseBackend | None = None) -> dict:
-    """Auto-annotate one clip, resuming after the frames a previous run finished."""
+    """Auto-annotate one clip, resuming after the frames a previous run finished.
+
+    The run is one undo step: the clip's model layer and working layer as they were before
+    it are logged with what it wrote, when it ends (finished, cancelled or failed part way).
+    """
     problem = project.media_problem(clip)
     if problem:
         raise MediaError(problem)
     layer = model_layer(options.backend)
+    target = ClipDataTarget(clip.id, (layer, WORKING_LAYER))
+    with project.store.reading() as session:
+        before = snapshot(session, [target])
+    try:
+        return _pose_clip(project, clip, options, layer, progress, cancel, backend)
+    finally:
+        with project.store.transaction() as tx:
+            project.history.log_bulk(tx, f"Auto-annotate clip {clip.id} ({clip.name}) with {options.backend}",
+                                     "pose_run", before)
+
+
+def _pose_clip(project: Project, clip: ClipRecord, options: PoseOptions, layer: str,
+               progress: Progress | None, cancel: Cancel | None, backend: PoseBackend | None) -> dict:
     if options.rerun:
         with project.store.transaction() as tx:
             tx.session.execute(delete(PoseFrame).where(PoseFrame.clip_id == clip.id, PoseFrame.layer == layer))

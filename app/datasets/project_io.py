@@ -1,8 +1,10 @@
-"""Dataset records into a project and back: one transaction per import, never the edit log.
+"""Dataset records into a project and back: one transaction and one undo step per import.
 
 An import is a bulk load, not a gesture: it is written in **one transaction** (all or
-nothing: a refused dive or a malformed file leaves the project unchanged) and does not
-go through :mod:`app.edits`, so it is not undone step by step. Re-importing the same
+nothing: a refused dive or a malformed file leaves the project unchanged) by its own fast
+path, and logged in the same transaction as **one edit-log entry** holding what the
+import changed on each clip before and after (:mod:`app.edits.snapshot`), so undo takes
+the whole import back and redo puts it again. Re-importing the same
 dataset updates its clips, matched by ``Clip.source_key`` (the dataset key, e.g.
 ``"FINAWorldChampionships2019_Men10mSynchronised_final_r4/1"``), and never duplicates them.
 
@@ -45,6 +47,7 @@ from sqlalchemy import insert, select
 from app.datasets.errors import DatasetError
 from app.datasets.finediving import SUB_ACTION_TYPES
 from app.datasets.records import DiveLabel, ImagePose, PoseSequence
+from app.edits.snapshot import EXTRAS_SETTING, ClipDataTarget, snapshot
 from app.sports_templates import load_sport
 from app.store import pose_rows
 from app.store.blobs import encode_flags, encode_keypoints
@@ -61,7 +64,6 @@ MAX_FRAMES_WITHOUT_VIDEO = 100_000
 """Longest clip an import may create or grow without a video (over an hour at 25 fps): a
 frame number beyond it is a broken file, and memory is sized by frame counts."""
 MAX_FPS = 1000.0
-EXTRAS_SETTING = "dataset_extras"
 EXPERT = "expert"
 
 
@@ -161,6 +163,7 @@ def import_dives(project, dives: Sequence[DiveLabel], annotator: str = "import",
     with project.store.transaction() as tx:
         session = tx.session
         existing = {row.source_key: row for row in session.scalars(select(Clip).where(Clip.source_key.is_not(None)))}
+        before = snapshot(session, [ClipDataTarget(existing[d.key].id, (), ()) for d in dives if d.key in existing])
         rows = []
         for dive, count in zip(dives, counts):
             row = existing.get(dive.key)
@@ -210,6 +213,9 @@ def import_dives(project, dives: Sequence[DiveLabel], annotator: str = "import",
                 n_labels += 1
             extras[dive.key] = _extras(dive, run_ids, run_starts)
         _set_setting(session, EXTRAS_SETTING, extras)
+        known = {target.clip_id for target, _ in before}
+        before += [(ClipDataTarget(i, (), ()), None) for i in ids if i not in known]
+        project.history.log_bulk(tx, f"Import {len(dives)} dive(s) ({annotator})", "import", before)
         tx.announce(ClipsChanged(frozenset(ids)))
     return ImportSummary(annotator, added, updated, n_stages, n_labels)
 
@@ -305,11 +311,21 @@ def export_dives(project, clip_ids: Iterable[int] | None = None, split: str | No
 
 # ----------------------------------------------------------------------------- poses
 
+def _existing_clip(session, name: str, cache: dict[str, Clip]) -> Clip | None:
+    """The clip a file's clip name means: its source key, else its name (the oldest such clip)."""
+    return cache.get(name) or session.scalars(select(Clip).where(Clip.source_key == name)).first() or \
+        session.scalars(select(Clip).where(Clip.name == name).order_by(Clip.id)).first()
+
+
+def _labelled_frames(seq: PoseSequence) -> tuple[int, ...]:
+    """The frames :func:`_write_sequence` writes a pose row for."""
+    kp, vis = np.asarray(seq.keypoints), np.asarray(seq.visibility)
+    known = np.isfinite(kp[..., 0]) & np.isfinite(kp[..., 1])
+    return tuple(int(t) for t in np.flatnonzero(known.any(axis=1) | (vis > 0).any(axis=1)))
+
+
 def _clip_for(session, name: str, frames: int, fps: float, sport: str, cache: dict[str, Clip]) -> Clip:
-    row = cache.get(name)
-    if row is None:
-        row = session.scalars(select(Clip).where(Clip.source_key == name)).first() or \
-            session.scalars(select(Clip).where(Clip.name == name).order_by(Clip.id)).first()
+    row = _existing_clip(session, name, cache)
     if row is None:
         _check_length(name, frames)
         row = Clip(name=name, source_key=name, frame_count=frames, fps=fps, width=0, height=0, codec="",
@@ -393,14 +409,28 @@ def import_sequences(project, sequences: Sequence[PoseSequence], annotator: str 
     with project.store.transaction() as tx:
         cache: dict[str, Clip] = {}
         before = {c for c in tx.session.scalars(select(Clip.id))}
+        # What undo restores: each clip's state before its first write, over every frame
+        # any sequence of that name writes.
+        frames_of: dict[str, set[int]] = defaultdict(set)
         for seq in sequences:
+            frames_of[seq.name].update(_labelled_frames(seq))
+        undo: dict[str, tuple] = {}
+        for seq in sequences:
+            if seq.name not in undo:
+                found = _existing_clip(tx.session, seq.name, cache)
+                target = ClipDataTarget(found.id if found else 0, (layer,), tuple(sorted(frames_of[seq.name])))
+                undo[seq.name] = (target, target.read(tx.session) if found else None)
             row = _clip_for(tx.session, seq.name, seq.num_frames, fps, sport, cache)
+            if undo[seq.name][0].clip_id == 0:
+                undo[seq.name] = (ClipDataTarget(row.id, (layer,), undo[seq.name][0].frames), None)
             _check_schema(tx.session, row, seq, layer)
             labels += _apply_labels(tx.session, row, seq.labels, annotator)
             stages += _apply_transitions(tx.session, row, seq, template, annotator)
             frames += _write_sequence(tx.session, row.id, seq, annotator, layer)
         ids = {row.id for row in cache.values()}
         added = len(ids - before)
+        project.history.log_bulk(tx, f"Import {len(sequences)} clip(s) of poses ({annotator})", "import",
+                                 list(undo.values()))
         tx.announce(ClipsChanged(frozenset(ids)))
     return ImportSummary(annotator, added, len(ids) - added, stages, labels, frames)
 
