@@ -7,8 +7,8 @@ import math
 import sys
 from pathlib import Path
 
-from app.cli.common import print_json, progress_line
-from app.errors import PlumbError
+from app.cli.common import EXIT_ERROR, print_json, progress_line
+from app.errors import MediaError, PlumbError
 
 SCHEMAS = ("mpii16", "coco17", "mp33")
 
@@ -88,16 +88,33 @@ def cmd_pose(args: argparse.Namespace) -> int:
             clips = [known[i] for i in args.clip]
         options = _options(args)
         _check_start_inside(options, clips)
-        results = []
+        results, skipped = [], []
         for clip in clips:
-            result = pose_clip(project, clip, options, progress=progress_line(f"pose {clip.name}"))
+            problem = project.media_problem(clip)
+            if problem and args.all:
+                skipped.append({"clip": clip.id, "name": clip.name, "reason": problem})
+                continue
+            try:
+                result = pose_clip(project, clip, options, progress=progress_line(f"pose {clip.name}"))
+            except MediaError as exc:
+                if not args.all:
+                    raise
+                # One damaged video must not leave every later clip of a batch unannotated.
+                skipped.append({"clip": clip.id, "name": clip.name, "reason": str(exc)})
+                print(f"plumb pose: clip {clip.id} ({clip.name}) skipped: {exc}", file=sys.stderr)
+                continue
             results.append(result)
             if not args.json:
                 print(f"Clip {clip.id} ({clip.name}): poses written; {result['refined_frames']} frames refined "
                       "(propagated corrections, filled gaps)", file=sys.stdout)
         if args.json:
-            print_json(results)
-    return 0
+            print_json(results + [{"clip": item["clip"], "finished": False, "skipped": item["reason"]}
+                                  for item in skipped])
+        elif skipped:
+            print(f"{len(results)} clip(s) annotated, {len(skipped)} skipped:")
+            for item in skipped:
+                print(f"  clip {item['clip']} ({item['name']}): {item['reason']}")
+    return EXIT_ERROR if skipped else 0
 
 
 def _pose_arguments(parser: argparse.ArgumentParser) -> None:
