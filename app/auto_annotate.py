@@ -8,11 +8,8 @@ resumes after the last one. Manual joints are never overwritten (inference.pose.
 
 from __future__ import annotations
 
-import json
-import os
 import queue
 import threading
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import delete
 
+from app import atomic_files
 from app.edits.snapshot import ClipDataTarget, snapshot
 from app.errors import MediaError, PlumbError
 from app.media.frame_source import FrameSource
@@ -222,15 +220,7 @@ def _frame_json(result: FrameResult, image: str | None, joints: int) -> dict:
 
 
 def _write_json_atomically(path: Path, document: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as out:
-            json.dump(document, out)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_files.write_json(path, document, indent=None)
 
 
 # --- plumb pose ------------------------------------------------------------------------------
