@@ -75,7 +75,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     notes: list[str] = []
     with Project.open(args.project) as project:
         if args.format == "finediving":
-            dives = project_io.export_dives(project, args.clips, args.split)
+            dives = []
+            for dive in project_io.export_dives(project, args.clips, args.split):
+                reason = finediving.unexportable(dive)
+                if reason:
+                    notes.append(f"Skipped: {reason}")
+                else:
+                    dives.append(dive)
+            if not dives:
+                raise PlumbError("no clip can be exported as FineDiving: " + "; ".join(notes)[:400])
             files = finediving.write(out, dives)
             seqs = project_io.export_sequences(project, args.clips, args.split)
             if seqs:
@@ -137,6 +145,7 @@ def _image_poses(project, seqs, out: Path, beside: bool):
 def _extract(video: Path, frames, folder: Path) -> list[Path]:
     from PIL import Image
 
+    from app.atomic_files import atomic_open
     from app.media.frame_source import FrameSource
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -144,7 +153,8 @@ def _extract(video: Path, frames, folder: Path) -> list[Path]:
     with FrameSource(video) as source:
         for t in frames:
             path = folder / f"{int(t):06d}.jpg"
-            Image.fromarray(np.asarray(source.frame(int(t)))).save(path, quality=95)
+            with atomic_open(path) as handle:
+                Image.fromarray(np.asarray(source.frame(int(t)))).save(handle, format="JPEG", quality=95)
             written.append(path)
     return written
 

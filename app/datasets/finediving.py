@@ -187,8 +187,7 @@ def write(folder: str | os.PathLike, dives: Iterable[DiveLabel]) -> list[Path]:
         key = _split_key(dive.key)
         if key in coarse:
             raise DatasetError(f"FineDiving export: dive {dive.key} appears twice")
-        missing = [f for f in ("action", "score", "difficulty", "start_frame", "end_frame",
-                               "frame_labels") if getattr(dive, f) is None]
+        missing = [f for f in REQUIRED if getattr(dive, f) is None]
         if missing:
             raise DatasetError(f"FineDiving export: dive {dive.key} has no {', '.join(missing)}; "
                                "FineDiving needs them for every dive")
@@ -218,6 +217,22 @@ def write(folder: str | os.PathLike, dives: Iterable[DiveLabel]) -> list[Path]:
         atomic.write_bytes(root / name, pickle.dumps(obj, protocol=4))
         paths.append(root / name)
     return paths
+
+
+REQUIRED = ("action", "score", "difficulty", "start_frame", "end_frame", "frame_labels")
+
+
+def unexportable(dive: DiveLabel) -> str | None:
+    """Why ``dive`` cannot be written as FineDiving (the fields it lacks), or None."""
+    missing = [f for f in REQUIRED if getattr(dive, f) is None]
+    if missing:
+        return (f"dive {dive.key} has no {', '.join(missing)}; FineDiving needs them for every dive "
+                "(label the dive number, score and DD, and its stages)")
+    try:
+        _split_key(dive.key)
+    except DatasetError as exc:
+        return str(exc)
+    return None
 
 
 def _split_key(key: str) -> tuple[str, int]:

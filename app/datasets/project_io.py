@@ -278,7 +278,8 @@ def export_dives(project, clip_ids: Iterable[int] | None = None, split: str | No
         extras = _setting(session, EXTRAS_SETTING) or {}
         out = []
         for clip in clips:
-            key = clip.source_key or clip.name
+            # A clip of the user's own video is dive 0 of a video named like the clip.
+            key = clip.source_key or f"{clip.name}/0"
             extra = extras.get(key, {})
             candidates = labels.get(clip.id, [])
             label = next((r for r in candidates if r.annotator == annotator), None) if annotator else None
@@ -289,6 +290,10 @@ def export_dives(project, clip_ids: Iterable[int] | None = None, split: str | No
                 run_ids, run_starts = extra["runs"]
                 frame_labels = np.repeat(np.asarray(run_ids, np.int64),
                                          np.diff(np.r_[run_starts, clip.frame_count]))
+            elif stage is not None:
+                # Stages labelled in Plumb: each frame carries its stage's number (1, 2, ...).
+                frame_labels = np.searchsorted(np.asarray(stage.transitions, np.int64),
+                                               np.arange(clip.frame_count), side="right").astype(np.int64) + 1
             start = extra.get("start_frame")
             end = extra.get("end_frame")
             out.append(DiveLabel(
@@ -301,7 +306,9 @@ def export_dives(project, clip_ids: Iterable[int] | None = None, split: str | No
                 end_frame=clip.frame_count - 1 if end is None else int(end),
                 stage_transitions=tuple(int(t) - 1 for t in stage.transitions) if stage else (),
                 frame_labels=frame_labels,
-                sub_action_names={int(k): v for k, v in extra.get("sub_action_names", {}).items()},
+                sub_action_names=({int(k): v for k, v in extra["sub_action_names"].items()}
+                                  if "sub_action_names" in extra else
+                                  {k + 1: str(n) for k, n in enumerate(stage.stage_names)} if stage else {}),
                 event=clip.event or "",
                 split=clip.split,
                 attributes=dict(extra.get("attributes", {})),
@@ -578,7 +585,7 @@ def export_sequences(project, clip_ids: Iterable[int] | None = None, split: str 
         vis[frames] = np.frombuffer(b"".join(r.visibility for r in rows), np.uint8).reshape(len(rows), joints)
         box[frames] = np.array([[r.bbox_x1, r.bbox_y1, r.bbox_x2, r.bbox_y2] for r in rows], dtype=np.float64)
         name = clip.source_key or clip.name
-        dive = dives.get(name)
+        dive = dives.get(clip.source_key or f"{clip.name}/0")
         labels: dict[str, Any] = {"split": clip.split, "action": clip.action or clip.dive_number,
                                   "difficulty": clip.difficulty}
         if dive is not None:
