@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.edits.edit import Edit
-from app.edits.snapshot import ClipDataTarget
+from app.edits.snapshot import ClipDataTarget, read_all
 from app.edits.targets import TARGET_KINDS, Target
 from app.errors import EditError
 from app.store.events import HistoryChanged
@@ -70,7 +70,8 @@ class EditHistory:
             self._announce(tx, [t for t, _ in edit.changes])
             return entry.id
 
-    def log_bulk(self, tx: Transaction, description: str, kind: str, before: list[tuple[Target, object]]) -> int | None:
+    def log_bulk(self, tx: Transaction, description: str, kind: str,
+                 before: list[tuple[ClipDataTarget, object]]) -> int | None:
         """Log a change its own code already wrote in ``tx`` (an import, a model run) as one
         undo step; ``before`` pairs each target with its value read before the change.
 
@@ -80,11 +81,8 @@ class EditHistory:
         """
         session = tx.session
         session.flush()
-        changed = []
-        for target, old in before:
-            new = target.read(session)
-            if new != old:
-                changed.append((target, old, new))
+        news = read_all(session, [target for target, _ in before])
+        changed = [(target, old, new) for (target, old), new in zip(before, news) if new != old]
         if not changed:
             return None
         session.execute(update(EditLogEntry).where(EditLogEntry.state == "undone")

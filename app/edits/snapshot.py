@@ -93,26 +93,7 @@ class ClipDataTarget(Target):
         return {row.frame: row for row in session.scalars(statement)}
 
     def read(self, session: Session) -> Json:
-        clip = session.get(Clip, self.clip_id)
-        if clip is None:
-            return None
-        poses = {}
-        for layer in self.layers:
-            rows = self._pose_rows(session, layer)
-            frames = sorted(rows) if self.frames is None else list(self.frames)
-            poses[layer] = [[f, _to_json(rows[f], _POSE_COLUMNS) if f in rows else None] for f in frames]
-        stages = session.scalars(select(StageLabel).where(StageLabel.clip_id == self.clip_id)
-                                 .order_by(StageLabel.source))
-        labels = session.scalars(select(ClipLabel).where(ClipLabel.clip_id == self.clip_id)
-                                 .order_by(ClipLabel.annotator))
-        extras = session.get(Setting, EXTRAS_SETTING)
-        return {
-            "clip": _to_json(clip, _CLIP_COLUMNS),
-            "poses": poses,
-            "stages": [_to_json(r, _STAGE_COLUMNS) for r in stages],
-            "labels": [_to_json(r, _LABEL_COLUMNS) for r in labels],
-            "extras": None if extras is None or not clip.source_key else (extras.value or {}).get(clip.source_key),
-        }
+        return read_all(session, [self])[0]
 
     def write(self, session: Session, value: Json, annotator: str | None) -> None:
         clip = session.get(Clip, self.clip_id)
@@ -179,6 +160,50 @@ class ClipDataTarget(Target):
                 *(PosesChanged(self.clip_id, frames, layer) for layer in self.layers)]
 
 
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def read_all(session: Session, targets: Sequence[ClipDataTarget]) -> list[Json]:
+    """Each target's value, read with a few queries for all of them (an import of
+    thousands of dives reads its clips at once, not clip by clip)."""
+    ids = sorted({t.clip_id for t in targets})
+    clips: dict[int, Clip] = {}
+    stages: dict[int, list] = {i: [] for i in ids}
+    labels: dict[int, list] = {i: [] for i in ids}
+    for chunk in _chunks(ids):
+        clips.update((c.id, c) for c in session.scalars(select(Clip).where(Clip.id.in_(chunk))))
+        for row in session.scalars(select(StageLabel).where(StageLabel.clip_id.in_(chunk))
+                                   .order_by(StageLabel.clip_id, StageLabel.source)):
+            stages[row.clip_id].append(_to_json(row, _STAGE_COLUMNS))
+        for row in session.scalars(select(ClipLabel).where(ClipLabel.clip_id.in_(chunk))
+                                   .order_by(ClipLabel.clip_id, ClipLabel.annotator)):
+            labels[row.clip_id].append(_to_json(row, _LABEL_COLUMNS))
+    extras_row = session.get(Setting, EXTRAS_SETTING)
+    extras = (extras_row.value or {}) if extras_row is not None else {}
+    values = []
+    for target in targets:
+        clip = clips.get(target.clip_id)
+        if clip is None:
+            values.append(None)
+            continue
+        poses = {}
+        for layer in target.layers:
+            rows = target._pose_rows(session, layer)
+            frames = sorted(rows) if target.frames is None else list(target.frames)
+            poses[layer] = [[f, _to_json(rows[f], _POSE_COLUMNS) if f in rows else None] for f in frames]
+        values.append({
+            "clip": _to_json(clip, _CLIP_COLUMNS),
+            "poses": poses,
+            "stages": stages[target.clip_id],
+            "labels": labels[target.clip_id],
+            "extras": extras.get(clip.source_key) if clip.source_key else None,
+        })
+    return values
+
+
 def snapshot(session: Session, targets: Iterable[ClipDataTarget]) -> list[tuple[ClipDataTarget, Json]]:
     """Each target with its current value: the "old" side of a bulk change, read before it."""
-    return [(target, target.read(session)) for target in targets]
+    targets = list(targets)
+    return list(zip(targets, read_all(session, targets)))
