@@ -1,7 +1,7 @@
 """`plumb import`, `export`, `split`, `stats`: datasets in and out of a project.
 
-Imports are one transaction each (a refused file changes nothing) and bypass the edit log;
-see app/datasets/project_io.py.
+Imports are one transaction each (a refused file changes nothing) and one edit-log entry
+(`plumb history --undo` takes a whole import back); see app/datasets/project_io.py.
 """
 
 from __future__ import annotations
@@ -263,7 +263,7 @@ def _clip_ids(text: str) -> list[int]:
 
 
 def add_parsers(commands) -> None:
-    imp = commands.add_parser("import", help="import a dataset's labels and poses (one transaction)")
+    imp = commands.add_parser("import", help="import a dataset's labels and poses (one transaction, one undo step)")
     imp.add_argument("project")
     imp.add_argument("format", choices=IMPORT_FORMATS)
     imp.add_argument("path", help="annotation folder or file")
