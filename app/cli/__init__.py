@@ -31,8 +31,15 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_gui(getattr(args, "project", None))
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line, like every other error, pointing at --help for the usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="plumb",
         description="Judge and coach athletic movement from video. Without a command, opens the window.",
     )
