@@ -99,6 +99,8 @@ def _pose(ann: dict, i: int, schemas: dict, images: dict, p: Path) -> ImagePose:
     where = f"{p}: annotation {ann.get('id', i)}"
     if "keypoints" not in ann or "image_id" not in ann:
         raise DatasetError(f"{where} lacks 'keypoints' or 'image_id'")
+    if "id" in ann and not _is_id(ann["id"]):
+        raise DatasetError(f"{p}: annotation {i}: 'id' {ann['id']!r} must be a number or a string")
     if not _is_id(ann["image_id"]) or ann["image_id"] not in images:
         raise DatasetError(f"{where} refers to image {ann['image_id']!r}, which is not in 'images'")
     schema = schemas[ann["category_id"]]

@@ -71,6 +71,7 @@ COCO_CASES = {
     "keypoints an int": (coco(**{"annotations.0.keypoints": 7}), "keypoints"),
     "unhashable image id": (coco(**{"images.0.id": [1], "annotations.0.image_id": [1]}), "'id'"),
     "width abc": (coco(**{"images.0.width": "abc"}), "width"),
+    "annotation id a list": (coco(**{"annotations.0.id": []}), "'id' []"),
     "category keypoints an int": (coco(**{"categories.0.keypoints": 3}), "keypoints"),
     "deeply nested": ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
 }
