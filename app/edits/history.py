@@ -96,7 +96,8 @@ class EditHistory:
         )
         session.add(entry)
         session.flush()
-        self._announce(tx, [t for t, _, _ in changed])
+        # The change's own code announced what it wrote; only the history itself is new here.
+        tx.announce(HistoryChanged())
         return entry.id
 
     def undo(self) -> HistoryEntry | None:
