@@ -8,11 +8,8 @@ resumes after the last one. Manual joints are never overwritten (inference.pose.
 
 from __future__ import annotations
 
-import json
-import os
 import queue
 import threading
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import delete
 
+from app import atomic_files
+from app.edits.snapshot import ClipDataTarget, snapshot
 from app.errors import MediaError, PlumbError
 from app.media.frame_source import FrameSource
 from app.media.image_folder import ImageFolder
@@ -144,6 +143,10 @@ def detect_to_file(input_path: str | Path, out_path: str | Path, options: PoseOp
     if still and not folder:
         raise PlumbError(f"{input_path}: --still reads a folder of images; a video is a sequence.")
     source = ImageFolder(input_path, same_size=not still) if folder else FrameSource(input_path)
+    if options.start is not None and not 0 <= options.start.frame < len(source):
+        source.close()
+        raise PlumbError(f"{input_path.name}: the athlete box's frame {options.start.frame} is outside its "
+                         f"frames 0 to {len(source) - 1}; nothing was written.")
     backend = _backend(options, "image" if folder else "video", backend)
     try:
         if still:
@@ -217,15 +220,7 @@ def _frame_json(result: FrameResult, image: str | None, joints: int) -> dict:
 
 
 def _write_json_atomically(path: Path, document: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as out:
-            json.dump(document, out)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_files.write_json(path, document, indent=None)
 
 
 # --- plumb pose ------------------------------------------------------------------------------
@@ -237,11 +232,28 @@ def model_layer(backend: str) -> str:
 def pose_clip(project: Project, clip: ClipRecord, options: PoseOptions,
               progress: Progress | None = None, cancel: Cancel | None = None,
               backend: PoseBackend | None = None) -> dict:
-    """Auto-annotate one clip, resuming after the frames a previous run finished."""
+    """Auto-annotate one clip, resuming after the frames a previous run finished.
+
+    The run is one undo step: the clip's model layer and working layer as they were before
+    it are logged with what it wrote, when it ends (finished, cancelled or failed part way).
+    """
     problem = project.media_problem(clip)
     if problem:
         raise MediaError(problem)
     layer = model_layer(options.backend)
+    target = ClipDataTarget(clip.id, (layer, WORKING_LAYER))
+    with project.store.reading() as session:
+        before = snapshot(session, [target])
+    try:
+        return _pose_clip(project, clip, options, layer, progress, cancel, backend)
+    finally:
+        with project.store.transaction() as tx:
+            project.history.log_bulk(tx, f"Auto-annotate clip {clip.id} ({clip.name}) with {options.backend}",
+                                     "pose_run", before)
+
+
+def _pose_clip(project: Project, clip: ClipRecord, options: PoseOptions, layer: str,
+               progress: Progress | None, cancel: Cancel | None, backend: PoseBackend | None) -> dict:
     if options.rerun:
         with project.store.transaction() as tx:
             tx.session.execute(delete(PoseFrame).where(PoseFrame.clip_id == clip.id, PoseFrame.layer == layer))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.edits import EditHistory
 from app.errors import MediaError, ProjectError
 from app.media.fingerprint import fingerprint as content_fingerprint
-from app.media.probe import VideoInfo, probe
+from app.media.probe import VideoInfo, media_path, probe
 from app.store import queries
 from app.store.events import ClipsChanged, EventBus
 from app.store.models import Clip, Setting
@@ -122,7 +122,7 @@ class Project:
 
         Raises MediaError/ProjectError; writes nothing then.
         """
-        video = Path(path).expanduser().resolve()
+        video = media_path(path)
         info = info if info is not None else probe(video)
         fingerprint = content_fingerprint(video)
         with self.store.transaction() as tx:
@@ -184,7 +184,7 @@ class Project:
         probed, its frame count must equal the clip's (the labels are per frame), and its
         path, fingerprint, size, fps, frame size and codec are stored.
         """
-        video = Path(path).expanduser().resolve()
+        video = media_path(path)
         clip = self.clip(clip_id)
         if not video.is_file():
             raise MediaError(f"{video}: does not exist or is not a file.")

@@ -1,7 +1,9 @@
 """`plumb` command line. With no sub-command it opens the window.
 
 Every command prints one actionable line and exits non-zero on error, and prints data as
-JSON with --json, so scripts and cluster jobs get everything the window offers.
+strict JSON with --json, so scripts and cluster jobs get everything the window offers. An
+error Plumb did not foresee is still one line (what went wrong and how to see more);
+``--debug`` or ``PLUMB_DEBUG=1`` shows its traceback instead.
 """
 
 from __future__ import annotations
@@ -29,11 +31,20 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_gui(getattr(args, "project", None))
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line, like every other error, pointing at --help for the usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="plumb",
         description="Judge and coach athletic movement from video. Without a command, opens the window.",
     )
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error (also PLUMB_DEBUG=1)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     gui = commands.add_parser("gui", help="open the window (the default)")
     gui.add_argument("project", nargs="?", help="project folder to open")
@@ -47,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def debugging(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "debug", False)) or os.environ.get("PLUMB_DEBUG", "") not in ("", "0")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
@@ -54,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except PlumbError as exc:
-        print(f"plumb {args.command}: {exc}", file=sys.stderr)
+        if debugging(args):
+            raise
+        print(f"plumb {args.command}: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print(f"plumb {args.command}: interrupted; finished work was kept.", file=sys.stderr)
@@ -65,6 +82,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
+    except MemoryError:
+        if debugging(args):
+            raise
+        print(f"plumb {args.command}: ran out of memory; an input asks for far more than this machine has "
+              "(check the file's sizes and frame numbers)", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback reaches a user
+        if debugging(args):
+            raise
+        print(f"plumb {args.command}: unexpected error ({type(exc).__name__}: {one_line(str(exc))[:300]}); "
+              "rerun with --debug to see where, and report it", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def one_line(message: str) -> str:
+    """A message on one line: a wrapped line is joined, so a script reads one line per error."""
+    return " ".join(message.split())
 
 
 def gui_main() -> int:

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import asdict
 from typing import Any
+
+import numpy as np
 
 EXIT_ERROR = 1
 
 
 def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
+    """Strict JSON on stdout: NaN and infinities become null (bare NaN is not JSON and
+    breaks most parsers); other non-JSON values are written as strings."""
+    print(json.dumps(strict_json(data), indent=2, default=str, allow_nan=False))
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` with every non-finite float (also numpy's) replaced by None."""
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.ndarray):
+        return strict_json(value.tolist())
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    return value
 
 
 def progress_line(label: str):

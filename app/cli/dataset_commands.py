@@ -1,7 +1,7 @@
 """`plumb import`, `export`, `split`, `stats`: datasets in and out of a project.
 
-Imports are one transaction each (a refused file changes nothing) and bypass the edit log;
-see app/datasets/project_io.py.
+Imports are one transaction each (a refused file changes nothing) and one edit-log entry
+(`plumb history --undo` takes a whole import back); see app/datasets/project_io.py.
 """
 
 from __future__ import annotations
@@ -69,10 +69,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     from app.project import Project
 
     out = Path(args.out)
+    _check_export_target(out)
+    if args.frames < 1:
+        raise PlumbError(f"--frames {args.frames}: give at least 1 frame a clip")
     notes: list[str] = []
     with Project.open(args.project) as project:
         if args.format == "finediving":
-            dives = project_io.export_dives(project, args.clips, args.split)
+            dives = []
+            for dive in project_io.export_dives(project, args.clips, args.split):
+                reason = finediving.unexportable(dive)
+                if reason:
+                    notes.append(f"Skipped: {reason}")
+                else:
+                    dives.append(dive)
+            if not dives:
+                raise PlumbError("no clip can be exported as FineDiving: " + "; ".join(notes)[:400])
             files = finediving.write(out, dives)
             seqs = project_io.export_sequences(project, args.clips, args.split)
             if seqs:
@@ -134,6 +145,7 @@ def _image_poses(project, seqs, out: Path, beside: bool):
 def _extract(video: Path, frames, folder: Path) -> list[Path]:
     from PIL import Image
 
+    from app.atomic_files import atomic_open
     from app.media.frame_source import FrameSource
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -141,7 +153,8 @@ def _extract(video: Path, frames, folder: Path) -> list[Path]:
     with FrameSource(video) as source:
         for t in frames:
             path = folder / f"{int(t):06d}.jpg"
-            Image.fromarray(np.asarray(source.frame(int(t)))).save(path, quality=95)
+            with atomic_open(path) as handle:
+                Image.fromarray(np.asarray(source.frame(int(t)))).save(handle, format="JPEG", quality=95)
             written.append(path)
     return written
 
@@ -226,6 +239,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fps(text: str) -> float:
+    from app.datasets.project_io import check_fps
+    from app.datasets.errors import DatasetError
+
+    try:
+        return check_fps(text)
+    except DatasetError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _check_export_target(out: Path) -> None:
+    """Exports write a folder of files; an existing file there would be half replaced."""
+    if out.exists() and not out.is_dir():
+        raise PlumbError(f"{out}: is a file; exports write a folder of files. Give a new or existing folder")
+
+
 def _clip_ids(text: str) -> list[int]:
     try:
         return [int(part) for part in text.replace(",", " ").split()]
@@ -234,13 +263,13 @@ def _clip_ids(text: str) -> list[int]:
 
 
 def add_parsers(commands) -> None:
-    imp = commands.add_parser("import", help="import a dataset's labels and poses (one transaction)")
+    imp = commands.add_parser("import", help="import a dataset's labels and poses (one transaction, one undo step)")
     imp.add_argument("project")
     imp.add_argument("format", choices=IMPORT_FORMATS)
     imp.add_argument("path", help="annotation folder or file")
     imp.add_argument("--schema", help="skeleton of sequence/LabelMe files (default: from the file, or mpii16)")
     imp.add_argument("--revision", metavar="DIR", help="FineDiving: folder with corrected fine-grained labels")
-    imp.add_argument("--fps", type=float, default=25.0,
+    imp.add_argument("--fps", type=_fps, default=25.0,
                      help="frame rate of the new clips until a video is attached (default 25)")
     imp.add_argument("--layer", default="working",
                      help="pose layer to write (e.g. annotator:ana for a second annotator, compared with "

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from pathlib import Path
 
-from app.cli.common import print_json, progress_line
-from app.errors import PlumbError
+from app.cli.common import EXIT_ERROR, print_json, progress_line
+from app.errors import MediaError, PlumbError
 
 SCHEMAS = ("mpii16", "coco17", "mp33")
 
@@ -18,14 +20,48 @@ def _options(args: argparse.Namespace):
     start = None
     if getattr(args, "athlete_box", None):
         frame, *box = args.athlete_box
-        start = StartBox(int(frame), tuple(box))
+        start = StartBox(_start_frame(frame), _box(box))
     return PoseOptions(backend=args.backend, model=args.model, config=args.config, schema=args.schema,
                        start=start, max_gap=args.max_gap, smooth=args.smooth,
                        rerun=getattr(args, "rerun", False), device=args.device)
 
 
+def _start_frame(frame: float) -> int:
+    if not math.isfinite(frame) or frame != int(frame) or frame < 0:
+        raise PlumbError(f"--athlete-box: frame {frame:g} must be a whole frame number from 0")
+    return int(frame)
+
+
+def _box(box: list[float]) -> tuple[float, float, float, float]:
+    x1, y1, x2, y2 = box
+    if not all(math.isfinite(v) for v in box) or x2 <= x1 or y2 <= y1:
+        raise PlumbError(f"--athlete-box: the box {' '.join(f'{v:g}' for v in box)} must be X1 Y1 X2 Y2 in pixels "
+                         "with X1 < X2 and Y1 < Y2")
+    return x1, y1, x2, y2
+
+
+def _check_start_inside(options, clips) -> None:
+    """An --athlete-box frame beyond a clip is refused before any clip runs, not after."""
+    if options.start is None:
+        return
+    for clip in clips:
+        if options.start.frame >= clip.frame_count:
+            raise PlumbError(f"--athlete-box: frame {options.start.frame} is outside clip {clip.id} ({clip.name}), "
+                             f"whose frames are 0 to {clip.frame_count - 1}")
+
+
+def _check_out_file(out: str) -> None:
+    path = Path(out)
+    if path.is_dir():
+        raise PlumbError(f"--out {out}: is a folder; give the JSON file to write, e.g. {path / 'poses.json'}")
+    if not path.parent.is_dir():
+        raise PlumbError(f"--out {out}: the folder {path.parent} does not exist; create it first")
+
+
 def cmd_detect(args: argparse.Namespace) -> int:
     from app.auto_annotate import detect_to_file
+
+    _check_out_file(args.out)
 
     summary = detect_to_file(args.input, args.out, _options(args), progress=progress_line("detect"),
                              still=args.still)
@@ -50,16 +86,35 @@ def cmd_pose(args: argparse.Namespace) -> int:
             if missing:
                 raise PlumbError(f"There is no clip {missing[0]} in this project; `plumb info` lists the clips.")
             clips = [known[i] for i in args.clip]
-        results = []
+        options = _options(args)
+        _check_start_inside(options, clips)
+        results, skipped = [], []
         for clip in clips:
-            result = pose_clip(project, clip, _options(args), progress=progress_line(f"pose {clip.name}"))
+            problem = project.media_problem(clip)
+            if problem and args.all:
+                skipped.append({"clip": clip.id, "name": clip.name, "reason": problem})
+                continue
+            try:
+                result = pose_clip(project, clip, options, progress=progress_line(f"pose {clip.name}"))
+            except MediaError as exc:
+                if not args.all:
+                    raise
+                # One damaged video must not leave every later clip of a batch unannotated.
+                skipped.append({"clip": clip.id, "name": clip.name, "reason": str(exc)})
+                print(f"plumb pose: clip {clip.id} ({clip.name}) skipped: {exc}", file=sys.stderr)
+                continue
             results.append(result)
             if not args.json:
                 print(f"Clip {clip.id} ({clip.name}): poses written; {result['refined_frames']} frames refined "
                       "(propagated corrections, filled gaps)", file=sys.stdout)
         if args.json:
-            print_json(results)
-    return 0
+            print_json(results + [{"clip": item["clip"], "finished": False, "skipped": item["reason"]}
+                                  for item in skipped])
+        elif skipped:
+            print(f"{len(results)} clip(s) annotated, {len(skipped)} skipped:")
+            for item in skipped:
+                print(f"  clip {item['clip']} ({item['name']}): {item['reason']}")
+    return EXIT_ERROR if skipped else 0
 
 
 def _pose_arguments(parser: argparse.ArgumentParser) -> None:

@@ -31,14 +31,14 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from app.media.access_proxy import build_access_proxy, needs_access_proxy
-    from app.media.probe import probe
+    from app.media.probe import media_path, probe
     from app.project import Project
 
     with Project.open(args.project) as project:
         added, problems = [], []
         for path in args.videos:
             try:
-                info = probe(Path(path).expanduser().resolve())
+                info = probe(media_path(path))
                 clip = project.add_video(path, info=info)
             except PlumbError as exc:
                 problems.append(str(exc))

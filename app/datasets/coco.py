@@ -22,11 +22,13 @@ from typing import Any
 import numpy as np
 
 from app.datasets import atomic
-from app.datasets.errors import DatasetError
+from app.datasets.errors import DatasetError, malformed
 from app.datasets.records import ImagePose
 from inference.skeletons import SKELETON_NAMES, canonical_name, get_skeleton
 
 _KEPT = ("id", "image_id", "category_id", "area", "iscrowd", "score")
+MAX_IMAGE_SIDE = 65536
+"""Largest image width or height read (beyond any camera; a bigger number is a broken file)."""
 
 
 def _schema_for(names: list[str]) -> str | None:
@@ -41,36 +43,70 @@ def read(path: str | os.PathLike) -> list[ImagePose]:
     """Every keypoint annotation in a COCO JSON file."""
     p = Path(path)
     data = atomic.read_json(p)
+    with malformed(p, "COCO keypoint"):
+        return _read(data, p)
+
+
+def _read(data: Any, p: Path) -> list[ImagePose]:
     if not isinstance(data, dict) or any(k not in data for k in ("images", "annotations", "categories")):
         raise DatasetError(f"{p}: a COCO keypoint file needs 'images', 'annotations' and 'categories'")
+    for key in ("images", "annotations", "categories"):
+        if not isinstance(data[key], list):
+            raise DatasetError(f"{p}: '{key}' must be a list, got {type(data[key]).__name__}")
     schemas: dict[Any, str] = {}
     for cat in data["categories"]:
-        if not isinstance(cat, dict) or "id" not in cat:
-            raise DatasetError(f"{p}: a category lacks its 'id'")
-        if cat.get("keypoints"):
-            schema = _schema_for(cat["keypoints"])
+        if not isinstance(cat, dict) or not _is_id(cat.get("id")):
+            raise DatasetError(f"{p}: a category lacks its 'id' (a number or a string)")
+        names = cat.get("keypoints")
+        if names:
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise DatasetError(f"{p}: category {cat['id']!r}: 'keypoints' must be a list of joint names")
+            schema = _schema_for(names)
             if schema is None:
                 raise DatasetError(f"{p}: category {cat.get('name', cat['id'])!r} has "
-                                   f"{len(cat['keypoints'])} keypoints that match none of the "
+                                   f"{len(names)} keypoints that match none of the "
                                    f"known skeletons ({', '.join(SKELETON_NAMES)})")
             schemas[cat["id"]] = schema
     images: dict[Any, dict] = {}
     for img in data["images"]:
         if not isinstance(img, dict) or any(k not in img for k in ("id", "file_name")):
             raise DatasetError(f"{p}: an image entry lacks 'id' or 'file_name'")
+        if not _is_id(img["id"]) or not isinstance(img["file_name"], str):
+            raise DatasetError(f"{p}: image {img['id']!r}: 'id' must be a number or a string and "
+                               "'file_name' a string")
         images[img["id"]] = img
     return [_pose(ann, i, schemas, images, p) for i, ann in enumerate(data["annotations"])
-            if isinstance(ann, dict) and ann.get("category_id") in schemas]
+            if isinstance(ann, dict) and _is_id(ann.get("category_id")) and ann["category_id"] in schemas]
+
+
+def _is_id(value: Any) -> bool:
+    """COCO ids are numbers (strings in some tools); a list or an object cannot be one."""
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
+def _size(img: dict, key: str, where: str) -> int | None:
+    value = img.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or value != int(value) or not 0 < value <= MAX_IMAGE_SIDE:
+        raise DatasetError(f"{where}: image {key} {value!r} must be a whole number of pixels "
+                           f"from 1 to {MAX_IMAGE_SIDE}")
+    return int(value)
 
 
 def _pose(ann: dict, i: int, schemas: dict, images: dict, p: Path) -> ImagePose:
     where = f"{p}: annotation {ann.get('id', i)}"
     if "keypoints" not in ann or "image_id" not in ann:
         raise DatasetError(f"{where} lacks 'keypoints' or 'image_id'")
-    if ann["image_id"] not in images:
-        raise DatasetError(f"{where} refers to image {ann['image_id']}, which is not in 'images'")
+    if "id" in ann and not _is_id(ann["id"]):
+        raise DatasetError(f"{p}: annotation {i}: 'id' {ann['id']!r} must be a number or a string")
+    if not _is_id(ann["image_id"]) or ann["image_id"] not in images:
+        raise DatasetError(f"{where} refers to image {ann['image_id']!r}, which is not in 'images'")
     schema = schemas[ann["category_id"]]
     joints = get_skeleton(schema).num_joints
+    if not isinstance(ann["keypoints"], list) or not isinstance(ann.get("bbox"), (list, type(None))):
+        raise DatasetError(f"{where}: keypoints and bbox must be lists of numbers")
     try:
         flat = np.asarray(ann["keypoints"], dtype=np.float64)
         box = np.asarray(ann["bbox"], dtype=np.float64) if ann.get("bbox") is not None else None
@@ -85,6 +121,8 @@ def _pose(ann: dict, i: int, schemas: dict, images: dict, p: Path) -> ImagePose:
     vis = xyv[:, 2]
     if not np.isin(vis, (0, 1, 2)).all():
         raise DatasetError(f"{where}: keypoint visibility must be 0, 1 or 2")
+    if not np.isfinite(xyv[vis > 0, :2]).all() or (box is not None and not np.isfinite(box).all()):
+        raise DatasetError(f"{where}: labelled keypoints and the bbox must be finite numbers")
     keypoints = np.zeros((joints, 3))
     keypoints[:, :2] = xyv[:, :2]
     keypoints[vis == 0, :2] = np.nan
@@ -92,9 +130,9 @@ def _pose(ann: dict, i: int, schemas: dict, images: dict, p: Path) -> ImagePose:
     bbox = np.full(4, np.nan) if box is None else np.concatenate([box[:2], box[:2] + box[2:]])
     img = images[ann["image_id"]]
     return ImagePose(
-        image=str(img["file_name"]),
-        width=None if img.get("width") is None else int(img["width"]),
-        height=None if img.get("height") is None else int(img["height"]),
+        image=img["file_name"],
+        width=_size(img, "width", where),
+        height=_size(img, "height", where),
         schema=schema, keypoints=keypoints, visibility=vis.astype(np.uint8), bbox=bbox,
         attributes={k: ann[k] for k in _KEPT if k in ann},
     )

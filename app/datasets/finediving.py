@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from app.datasets import atomic
-from app.datasets.errors import DatasetError
+from app.datasets.errors import DatasetError, malformed
 from app.datasets.records import DiveLabel, PoseSequence
 from app.datasets.safe_pickle import load_pickle
 
@@ -97,8 +97,9 @@ def read(folder: str | os.PathLike, revision: str | os.PathLike | None = None) -
                 raise DatasetError(f"{path}: expected a list of (video, index) keys")
             for key in keys:
                 split[_key_tuple(key, path)] = name
-    return [_dive(key, entry, fine.get(key), split.get(key), coarse_path, fine_path)
-            for key, entry in coarse.items()]
+    with malformed(coarse_path, "FineDiving annotation"):
+        return [_dive(key, entry, fine.get(key), split.get(key), coarse_path, fine_path)
+                for key, entry in coarse.items()]
 
 
 def _mapping(obj: Any, path: Path) -> dict:
@@ -134,15 +135,21 @@ def _dive(key: tuple[str, int], entry: Any, fine: Any, split: str | None,
                 raise DatasetError(f"{fine_path}: dive {name}: frames_labels must be a 1-D int "
                                    f"array, got {frame_labels.dtype} {frame_labels.shape}")
             frame_labels = frame_labels.astype(np.int64, copy=False)
+            if not isinstance(fine["sub-action_types"], dict):
+                raise DatasetError(f"{fine_path}: dive {name}: sub-action_types must be a dict of id -> name")
             names = {int(k): str(v) for k, v in dict(fine["sub-action_types"]).items()}
+        start, end = _whole(entry["start_frame"]), _whole(entry["end_frame"])
+        if start is None or end is None or not 0 <= start <= end:
+            raise DatasetError(f"{coarse_path}: dive {name}: start_frame {entry['start_frame']!r} and end_frame "
+                               f"{entry['end_frame']!r} must be whole frame numbers with 0 <= start <= end")
         return DiveLabel(
             key=name,
             action=str(entry["action_type"]).upper(),
             score=float(entry["dive_score"]),
             difficulty=float(entry["difficulty"]),
             judge_marks=tuple(float(m) for m in entry["judge_scores"]),
-            start_frame=int(entry["start_frame"]),
-            end_frame=int(entry["end_frame"]),
+            start_frame=start,
+            end_frame=end,
             stage_transitions=transitions,
             frame_labels=frame_labels,
             sub_action_names=names,
@@ -151,6 +158,15 @@ def _dive(key: tuple[str, int], entry: Any, fine: Any, split: str | None,
         )
     except (TypeError, ValueError) as exc:
         raise DatasetError(f"{coarse_path}: dive {name}: bad value ({exc})") from None
+
+
+def _whole(value: Any) -> int | None:
+    """A frame number as an int, or None when it is not a whole number (a float 12.0 is)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    if not np.isfinite(value) or value != int(value):
+        return None
+    return int(value)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -171,8 +187,7 @@ def write(folder: str | os.PathLike, dives: Iterable[DiveLabel]) -> list[Path]:
         key = _split_key(dive.key)
         if key in coarse:
             raise DatasetError(f"FineDiving export: dive {dive.key} appears twice")
-        missing = [f for f in ("action", "score", "difficulty", "start_frame", "end_frame",
-                               "frame_labels") if getattr(dive, f) is None]
+        missing = [f for f in REQUIRED if getattr(dive, f) is None]
         if missing:
             raise DatasetError(f"FineDiving export: dive {dive.key} has no {', '.join(missing)}; "
                                "FineDiving needs them for every dive")
@@ -202,6 +217,22 @@ def write(folder: str | os.PathLike, dives: Iterable[DiveLabel]) -> list[Path]:
         atomic.write_bytes(root / name, pickle.dumps(obj, protocol=4))
         paths.append(root / name)
     return paths
+
+
+REQUIRED = ("action", "score", "difficulty", "start_frame", "end_frame", "frame_labels")
+
+
+def unexportable(dive: DiveLabel) -> str | None:
+    """Why ``dive`` cannot be written as FineDiving (the fields it lacks), or None."""
+    missing = [f for f in REQUIRED if getattr(dive, f) is None]
+    if missing:
+        return (f"dive {dive.key} has no {', '.join(missing)}; FineDiving needs them for every dive "
+                "(label the dive number, score and DD, and its stages)")
+    try:
+        _split_key(dive.key)
+    except DatasetError as exc:
+        return str(exc)
+    return None
 
 
 def _split_key(key: str) -> tuple[str, int]:

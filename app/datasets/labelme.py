@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from app.datasets import atomic
-from app.datasets.errors import DatasetError
+from app.datasets.coco import MAX_IMAGE_SIDE
+from app.datasets.errors import DatasetError, malformed
 from app.datasets.records import ImagePose
 from inference.skeletons import canonical_name, get_skeleton
 
@@ -41,8 +42,17 @@ def read(path: str | os.PathLike, schema: str = "mpii16") -> list[ImagePose]:
 
 def _pose(path: Path, skeleton: Any) -> ImagePose:
     data = atomic.read_json(path)
+    with malformed(path, "LabelMe"):
+        return _parse(data, path, skeleton)
+
+
+def _parse(data: Any, path: Path, skeleton: Any) -> ImagePose:
     if not isinstance(data, dict) or any(k not in data for k in _KEYS):
         raise DatasetError(f"{path}: a LabelMe file needs {', '.join(_KEYS)}")
+    if not isinstance(data["shapes"], list):
+        raise DatasetError(f"{path}: 'shapes' must be a list, got {type(data['shapes']).__name__}")
+    if not isinstance(data["imagePath"], str):
+        raise DatasetError(f"{path}: 'imagePath' must be the image's file name")
     index = {}
     for i, name in enumerate(skeleton.joint_names):
         index[name] = index[canonical_name(name)] = i
@@ -54,7 +64,10 @@ def _pose(path: Path, skeleton: Any) -> ImagePose:
     for shape in data["shapes"]:
         if not isinstance(shape, dict):
             raise DatasetError(f"{path}: a shape is not an object")
-        kind, label = shape.get("shape_type", "polygon"), str(shape.get("label", ""))
+        kind, label = shape.get("shape_type", "polygon"), shape.get("label", "")
+        flags = shape.get("flags") or {}
+        if not isinstance(label, str) or not isinstance(flags, dict):
+            raise DatasetError(f"{path}: a shape's 'label' must be a string and its 'flags' an object")
         try:
             points = np.asarray(shape.get("points"), dtype=np.float64)
         except (TypeError, ValueError):
@@ -69,20 +82,22 @@ def _pose(path: Path, skeleton: Any) -> ImagePose:
             if visibility[j]:
                 raise DatasetError(f"{path}: joint {label!r} is labelled twice")
             keypoints[j] = [points[0, 0], points[0, 1], 1.0]
-            occluded = bool((shape.get("flags") or {}).get("occluded"))
+            if not np.isfinite(points).all():
+                raise DatasetError(f"{path}: point {label!r} must be finite numbers")
+            occluded = bool(flags.get("occluded"))
             visibility[j] = 1 if occluded else 2
         elif kind == "rectangle":
             boxes += 1
             if boxes > 1:
                 raise DatasetError(f"{path}: more than one rectangle; one athlete box per file")
-            if points.shape != (2, 2):
-                raise DatasetError(f"{path}: rectangle {label!r} must have two corners")
+            if points.shape != (2, 2) or not np.isfinite(points).all():
+                raise DatasetError(f"{path}: rectangle {label!r} must have two corners of finite numbers")
             bbox = np.concatenate([points.min(axis=0), points.max(axis=0)])
-    try:
-        width, height = int(data["imageWidth"]), int(data["imageHeight"])
-    except (TypeError, ValueError):
-        raise DatasetError(f"{path}: imageWidth and imageHeight must be whole numbers") from None
-    return ImagePose(image=str(data["imagePath"]), width=width, height=height,
+    width, height = data["imageWidth"], data["imageHeight"]
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_IMAGE_SIDE for v in (width, height)):
+        raise DatasetError(f"{path}: imageWidth and imageHeight must be whole numbers of pixels "
+                           f"from 1 to {MAX_IMAGE_SIDE}, got {width!r} and {height!r}")
+    return ImagePose(image=data["imagePath"], width=width, height=height,
                      schema=skeleton.name, keypoints=keypoints, visibility=visibility, bbox=bbox)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from app.datasets import atomic
-from app.datasets.errors import DatasetError
+from app.datasets.errors import DatasetError, malformed
 from app.datasets.records import ImagePose, no_box
 
 JOINTS = 16
@@ -32,7 +32,8 @@ def read(path: str | os.PathLike) -> list[ImagePose]:
     data = atomic.read_json(p)
     if not isinstance(data, list):
         raise DatasetError(f"{p}: expected a JSON list of MPII entries, got {type(data).__name__}")
-    return [_pose(entry, i, p) for i, entry in enumerate(data)]
+    with malformed(p, "MPII"):
+        return [_pose(entry, i, p) for i, entry in enumerate(data)]
 
 
 def _pose(entry: Any, i: int, p: Path) -> ImagePose:
@@ -40,6 +41,8 @@ def _pose(entry: Any, i: int, p: Path) -> ImagePose:
     if not isinstance(entry, dict) or any(k not in entry for k in _KEYS):
         missing = [k for k in _KEYS if not isinstance(entry, dict) or k not in entry]
         raise DatasetError(f"{where} lacks {', '.join(missing)}; MPII entries need {', '.join(_KEYS)}")
+    if not isinstance(entry["image"], str) or isinstance(entry["scale"], (bool, list, dict)):
+        raise DatasetError(f"{where}: 'image' must be the image's file name and 'scale' a number")
     try:
         joints = np.asarray(entry["joints"], dtype=np.float64)
         vis = np.asarray(entry["joints_vis"], dtype=np.float64)
@@ -53,12 +56,14 @@ def _pose(entry: Any, i: int, p: Path) -> ImagePose:
     if center.shape != (2,):
         raise DatasetError(f"{where}: center must be [x, y], got shape {center.shape}")
     labelled = vis > 0
+    if not (np.isfinite(joints[labelled]).all() and np.isfinite(center).all() and np.isfinite(scale)):
+        raise DatasetError(f"{where}: labelled joints, center and scale must be finite numbers")
     keypoints = np.zeros((JOINTS, 3))
     keypoints[:, :2] = joints
     keypoints[~labelled, :2] = np.nan
     keypoints[labelled, 2] = 1.0
     return ImagePose(
-        image=str(entry["image"]), width=None, height=None, schema="mpii16",
+        image=entry["image"], width=None, height=None, schema="mpii16",
         keypoints=keypoints, visibility=np.where(labelled, 2, 0).astype(np.uint8),
         bbox=no_box(), center=center, scale=scale,
         attributes={k: v for k, v in entry.items() if k not in _KEYS},

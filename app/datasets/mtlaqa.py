@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from app.datasets.errors import DatasetError
+from app.datasets.errors import DatasetError, malformed
 from app.datasets.records import DiveLabel
 from app.datasets.safe_pickle import load_pickle
 
@@ -67,8 +67,9 @@ def read(folder: str | os.PathLike, split: str = "0") -> list[DiveLabel]:
             if not isinstance(keys, (list, tuple)):
                 raise DatasetError(f"{split_path}: expected a list of (video, dive) keys")
             splits.update((_key(k, split_path), name) for k in keys)
-    return [_dive(key, entry, extra.get(key), splits.get(key), path)
-            for key, entry in annotations.items()]
+    with malformed(path, "MTL-AQA annotation"):
+        return [_dive(key, entry, extra.get(key), splits.get(key), path)
+                for key, entry in annotations.items()]
 
 
 def _dict(obj: Any, path: Path) -> dict:

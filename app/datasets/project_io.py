@@ -1,8 +1,10 @@
-"""Dataset records into a project and back: one transaction per import, never the edit log.
+"""Dataset records into a project and back: one transaction and one undo step per import.
 
 An import is a bulk load, not a gesture: it is written in **one transaction** (all or
-nothing: a refused dive or a malformed file leaves the project unchanged) and does not
-go through :mod:`app.edits`, so it is not undone step by step. Re-importing the same
+nothing: a refused dive or a malformed file leaves the project unchanged) by its own fast
+path, and logged in the same transaction as **one edit-log entry** holding what the
+import changed on each clip before and after (:mod:`app.edits.snapshot`), so undo takes
+the whole import back and redo puts it again. Re-importing the same
 dataset updates its clips, matched by ``Clip.source_key`` (the dataset key, e.g.
 ``"FINAWorldChampionships2019_Men10mSynchronised_final_r4/1"``), and never duplicates them.
 
@@ -45,6 +47,7 @@ from sqlalchemy import insert, select
 from app.datasets.errors import DatasetError
 from app.datasets.finediving import SUB_ACTION_TYPES
 from app.datasets.records import DiveLabel, ImagePose, PoseSequence
+from app.edits.snapshot import EXTRAS_SETTING, ClipDataTarget, snapshot
 from app.sports_templates import load_sport
 from app.store import pose_rows
 from app.store.blobs import encode_flags, encode_keypoints
@@ -57,8 +60,31 @@ from inference.sports.diving import parse_dive_number
 DEFAULT_FPS = 25.0
 """Frame rate given to imported clips until a video is attached (FineDiving does not state
 its frame rate; 25 is the broadcast rate of most of its competitions)."""
-EXTRAS_SETTING = "dataset_extras"
+MAX_FRAMES_WITHOUT_VIDEO = 100_000
+"""Longest clip an import may create or grow without a video (over an hour at 25 fps): a
+frame number beyond it is a broken file, and memory is sized by frame counts."""
+MAX_FPS = 1000.0
 EXPERT = "expert"
+
+
+def check_fps(fps: float) -> float:
+    """The frame rate given to new clips without video: a finite number in (0, MAX_FPS]."""
+    try:
+        value = float(fps)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0 < value <= MAX_FPS:  # also False for NaN
+        raise DatasetError(f"frame rate {fps!r} must be a number above 0 and at most {MAX_FPS:g} "
+                           "(e.g. --fps 25)")
+    return value
+
+
+def _check_length(name: str, frames: int) -> None:
+    """Refuse a clip without video longer than :data:`MAX_FRAMES_WITHOUT_VIDEO`."""
+    if frames > MAX_FRAMES_WITHOUT_VIDEO:
+        raise DatasetError(f"clip {name}: {frames} frames is more than the {MAX_FRAMES_WITHOUT_VIDEO} a clip "
+                           "without video may have; the file's frame numbers are probably wrong. "
+                           "Nothing was imported")
 
 
 @dataclass(frozen=True)
@@ -76,6 +102,10 @@ class ImportSummary:
 # ----------------------------------------------------------------------------- dives
 
 def _frame_count(dive: DiveLabel) -> int:
+    if (dive.start_frame is not None and dive.start_frame < 0) or \
+            (dive.start_frame is not None and dive.end_frame is not None and dive.end_frame < dive.start_frame):
+        raise DatasetError(f"dive {dive.key}: start frame {dive.start_frame} and end frame {dive.end_frame} "
+                           "must satisfy 0 <= start <= end; nothing was imported")
     if dive.frame_labels is not None and len(dive.frame_labels):
         return int(len(dive.frame_labels))
     if dive.start_frame is not None and dive.end_frame is not None and dive.end_frame >= dive.start_frame:
@@ -126,15 +156,19 @@ def import_dives(project, dives: Sequence[DiveLabel], annotator: str = "import",
         duplicate = next(k for k in keys if keys.count(k) > 1)
         raise DatasetError(f"dive {duplicate} appears twice; every dive needs its own key")
     counts = [_frame_count(d) for d in dives]
+    fps = check_fps(fps)
     template = load_sport(project.setting("sport") or "diving").stage_names
     sport = project.setting("sport") or "diving"
     added = updated = 0
     with project.store.transaction() as tx:
         session = tx.session
         existing = {row.source_key: row for row in session.scalars(select(Clip).where(Clip.source_key.is_not(None)))}
+        before = snapshot(session, [ClipDataTarget(existing[d.key].id, (), ()) for d in dives if d.key in existing])
         rows = []
         for dive, count in zip(dives, counts):
             row = existing.get(dive.key)
+            if row is None or row.fingerprint is None:
+                _check_length(dive.key, count)
             if row is None:
                 row = Clip(name=dive.key, source_key=dive.key, frame_count=count, fps=fps, width=0, height=0,
                            codec="", is_vfr=False, sport=sport)
@@ -179,6 +213,9 @@ def import_dives(project, dives: Sequence[DiveLabel], annotator: str = "import",
                 n_labels += 1
             extras[dive.key] = _extras(dive, run_ids, run_starts)
         _set_setting(session, EXTRAS_SETTING, extras)
+        known = {target.clip_id for target, _ in before}
+        before += [(ClipDataTarget(i, (), ()), None) for i in ids if i not in known]
+        project.history.log_bulk(tx, f"Import {len(dives)} dive(s) ({annotator})", "import", before)
         tx.announce(ClipsChanged(frozenset(ids)))
     return ImportSummary(annotator, added, updated, n_stages, n_labels)
 
@@ -241,7 +278,8 @@ def export_dives(project, clip_ids: Iterable[int] | None = None, split: str | No
         extras = _setting(session, EXTRAS_SETTING) or {}
         out = []
         for clip in clips:
-            key = clip.source_key or clip.name
+            # A clip of the user's own video is dive 0 of a video named like the clip.
+            key = clip.source_key or f"{clip.name}/0"
             extra = extras.get(key, {})
             candidates = labels.get(clip.id, [])
             label = next((r for r in candidates if r.annotator == annotator), None) if annotator else None
@@ -252,6 +290,10 @@ def export_dives(project, clip_ids: Iterable[int] | None = None, split: str | No
                 run_ids, run_starts = extra["runs"]
                 frame_labels = np.repeat(np.asarray(run_ids, np.int64),
                                          np.diff(np.r_[run_starts, clip.frame_count]))
+            elif stage is not None:
+                # Stages labelled in Plumb: each frame carries its stage's number (1, 2, ...).
+                frame_labels = np.searchsorted(np.asarray(stage.transitions, np.int64),
+                                               np.arange(clip.frame_count), side="right").astype(np.int64) + 1
             start = extra.get("start_frame")
             end = extra.get("end_frame")
             out.append(DiveLabel(
@@ -264,7 +306,9 @@ def export_dives(project, clip_ids: Iterable[int] | None = None, split: str | No
                 end_frame=clip.frame_count - 1 if end is None else int(end),
                 stage_transitions=tuple(int(t) - 1 for t in stage.transitions) if stage else (),
                 frame_labels=frame_labels,
-                sub_action_names={int(k): v for k, v in extra.get("sub_action_names", {}).items()},
+                sub_action_names=({int(k): v for k, v in extra["sub_action_names"].items()}
+                                  if "sub_action_names" in extra else
+                                  {k + 1: str(n) for k, n in enumerate(stage.stage_names)} if stage else {}),
                 event=clip.event or "",
                 split=clip.split,
                 attributes=dict(extra.get("attributes", {})),
@@ -274,12 +318,23 @@ def export_dives(project, clip_ids: Iterable[int] | None = None, split: str | No
 
 # ----------------------------------------------------------------------------- poses
 
+def _existing_clip(session, name: str, cache: dict[str, Clip]) -> Clip | None:
+    """The clip a file's clip name means: its source key, else its name (the oldest such clip)."""
+    return cache.get(name) or session.scalars(select(Clip).where(Clip.source_key == name)).first() or \
+        session.scalars(select(Clip).where(Clip.name == name).order_by(Clip.id)).first()
+
+
+def _labelled_frames(seq: PoseSequence) -> tuple[int, ...]:
+    """The frames :func:`_write_sequence` writes a pose row for."""
+    kp, vis = np.asarray(seq.keypoints), np.asarray(seq.visibility)
+    known = np.isfinite(kp[..., 0]) & np.isfinite(kp[..., 1])
+    return tuple(int(t) for t in np.flatnonzero(known.any(axis=1) | (vis > 0).any(axis=1)))
+
+
 def _clip_for(session, name: str, frames: int, fps: float, sport: str, cache: dict[str, Clip]) -> Clip:
-    row = cache.get(name)
+    row = _existing_clip(session, name, cache)
     if row is None:
-        row = session.scalars(select(Clip).where(Clip.source_key == name)).first() or \
-            session.scalars(select(Clip).where(Clip.name == name).order_by(Clip.id)).first()
-    if row is None:
+        _check_length(name, frames)
         row = Clip(name=name, source_key=name, frame_count=frames, fps=fps, width=0, height=0, codec="",
                    is_vfr=False, sport=sport)
         session.add(row)
@@ -288,6 +343,7 @@ def _clip_for(session, name: str, frames: int, fps: float, sport: str, cache: di
         if row.fingerprint is not None:
             raise DatasetError(f"clip {name}: the file has poses for {frames} frames but the clip's video "
                                f"has {row.frame_count}; nothing was imported")
+        _check_length(name, frames)
         row.frame_count = frames
     cache[name] = row
     return row
@@ -321,6 +377,17 @@ def _write_sequence(session, clip_id: int, seq: PoseSequence, annotator: str, la
     return len(labelled)
 
 
+def _check_schema(session, clip: Clip, seq: PoseSequence, layer: str) -> None:
+    """Refuse poses in another skeleton than the clip's stored ones in ``layer``: the store
+    keeps one skeleton per clip and layer, and mixed joint counts break every reader."""
+    stored = session.scalars(select(PoseFrame.schema).where(
+        PoseFrame.clip_id == clip.id, PoseFrame.layer == layer, PoseFrame.schema != seq.schema).limit(1)).first()
+    if stored is not None:
+        raise DatasetError(f"clip {seq.name}: the file's poses are {seq.schema} but the clip's {layer} poses "
+                           f"are {stored}; convert the file to {stored}, or import into another layer "
+                           "(--layer); nothing was imported")
+
+
 def _check_sequence(seq: PoseSequence) -> None:
     try:
         joints = get_skeleton(seq.schema).num_joints
@@ -342,19 +409,35 @@ def import_sequences(project, sequences: Sequence[PoseSequence], annotator: str 
     sequences = list(sequences)
     for seq in sequences:
         _check_sequence(seq)
+    fps = check_fps(fps)
     sport = project.setting("sport") or "diving"
     template = load_sport(sport).stage_names
     frames = added = labels = stages = 0
     with project.store.transaction() as tx:
         cache: dict[str, Clip] = {}
         before = {c for c in tx.session.scalars(select(Clip.id))}
+        # What undo restores: each clip's state before its first write, over every frame
+        # any sequence of that name writes.
+        frames_of: dict[str, set[int]] = defaultdict(set)
         for seq in sequences:
+            frames_of[seq.name].update(_labelled_frames(seq))
+        undo: dict[str, tuple] = {}
+        for seq in sequences:
+            if seq.name not in undo:
+                found = _existing_clip(tx.session, seq.name, cache)
+                target = ClipDataTarget(found.id if found else 0, (layer,), tuple(sorted(frames_of[seq.name])))
+                undo[seq.name] = (target, target.read(tx.session) if found else None)
             row = _clip_for(tx.session, seq.name, seq.num_frames, fps, sport, cache)
+            if undo[seq.name][0].clip_id == 0:
+                undo[seq.name] = (ClipDataTarget(row.id, (layer,), undo[seq.name][0].frames), None)
+            _check_schema(tx.session, row, seq, layer)
             labels += _apply_labels(tx.session, row, seq.labels, annotator)
             stages += _apply_transitions(tx.session, row, seq, template, annotator)
             frames += _write_sequence(tx.session, row.id, seq, annotator, layer)
         ids = {row.id for row in cache.values()}
         added = len(ids - before)
+        project.history.log_bulk(tx, f"Import {len(sequences)} clip(s) of poses ({annotator})", "import",
+                                 list(undo.values()))
         tx.announce(ClipsChanged(frozenset(ids)))
     return ImportSummary(annotator, added, len(ids) - added, stages, labels, frames)
 
@@ -431,6 +514,7 @@ def import_image_poses(project, poses: Sequence[ImagePose], annotator: str = "im
         if frame in by_clip[name]:
             raise DatasetError(f"image {pose.image}: a second person; Plumb keeps one athlete per frame")
         by_clip[name][frame] = pose
+    _check_frames_fit(project, by_clip)
     sequences = []
     for name, frames in by_clip.items():
         schemas = {p.schema for p in frames.values()}
@@ -449,6 +533,21 @@ def import_image_poses(project, poses: Sequence[ImagePose], annotator: str = "im
             kp[f], vis[f], box[f] = p.keypoints, p.visibility, p.bbox
         sequences.append(PoseSequence(name, schema, kp, vis, box))
     return import_sequences(project, sequences, annotator=annotator, fps=fps, layer=layer)
+
+
+def _check_frames_fit(project, by_clip: dict[str, dict[int, ImagePose]]) -> None:
+    """Every frame number named by an image lies inside its clip: below the video's frame
+    count when the clip has one, else below :data:`MAX_FRAMES_WITHOUT_VIDEO`. Checked before
+    any array is sized by those numbers."""
+    with project.store.reading() as session:
+        for name, frames in by_clip.items():
+            last = max(frames)
+            clip = session.scalars(select(Clip).where(Clip.source_key == name)).first() or \
+                session.scalars(select(Clip).where(Clip.name == name).order_by(Clip.id)).first()
+            if clip is not None and clip.fingerprint is not None and last >= clip.frame_count:
+                raise DatasetError(f"image {frames[last].image}: frame {last} is beyond clip {name}'s video, "
+                                   f"whose frames are 0 to {clip.frame_count - 1}; nothing was imported")
+            _check_length(name, last + 1)
 
 
 def export_sequences(project, clip_ids: Iterable[int] | None = None, split: str | None = None,
@@ -486,7 +585,7 @@ def export_sequences(project, clip_ids: Iterable[int] | None = None, split: str 
         vis[frames] = np.frombuffer(b"".join(r.visibility for r in rows), np.uint8).reshape(len(rows), joints)
         box[frames] = np.array([[r.bbox_x1, r.bbox_y1, r.bbox_x2, r.bbox_y2] for r in rows], dtype=np.float64)
         name = clip.source_key or clip.name
-        dive = dives.get(name)
+        dive = dives.get(clip.source_key or f"{clip.name}/0")
         labels: dict[str, Any] = {"split": clip.split, "action": clip.action or clip.dive_number,
                                   "difficulty": clip.difficulty}
         if dive is not None:
@@ -498,5 +597,5 @@ def export_sequences(project, clip_ids: Iterable[int] | None = None, split: str 
     return out
 
 
-__all__ = ["DEFAULT_FPS", "ImportSummary", "export_dives", "export_sequences", "image_location",
+__all__ = ["DEFAULT_FPS", "MAX_FRAMES_WITHOUT_VIDEO", "check_fps", "ImportSummary", "export_dives", "export_sequences", "image_location",
            "import_dives", "import_image_poses", "import_sequences"]

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from app.datasets import atomic
-from app.datasets.errors import DatasetError
+from app.datasets.errors import DatasetError, malformed
 from app.datasets.records import PoseSequence
 from inference.skeletons import SKELETON_NAMES, get_skeleton
 
@@ -42,7 +42,8 @@ def read(folder: str | os.PathLike, schema: str | None = None) -> list[PoseSeque
     root = Path(folder)
     labels_path = root / LABELS
     rows = _read_labels(labels_path)
-    return [_sequence(root, labels_path, row, schema) for row in rows]
+    with malformed(labels_path, "sequences"):
+        return [_sequence(root, labels_path, row, schema) for row in rows]
 
 
 def _read_labels(path: Path) -> list[dict[str, str]]:
@@ -51,6 +52,17 @@ def _read_labels(path: Path) -> list[dict[str, str]]:
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read ({exc.strerror or exc}); a sequences folder "
                            "needs labels.csv with columns name,score") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text (byte {exc.start}); save labels.csv as UTF-8 "
+                           "(e.g. 'CSV UTF-8' in a spreadsheet)") from None
+    try:
+        with malformed(path, "labels.csv"):
+            return _label_rows(path, text)
+    except csv.Error as exc:
+        raise DatasetError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _label_rows(path: Path, text: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text))
     columns = [c.strip() for c in reader.fieldnames or []]
     missing = [c for c in ("name", "score") if c not in columns]

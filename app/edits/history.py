@@ -13,11 +13,23 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.edits.edit import Edit
-from app.edits.targets import target_from_json
+from app.edits.snapshot import ClipDataTarget, read_all
+from app.edits.targets import TARGET_KINDS, Target
+from app.errors import EditError
 from app.store.events import HistoryChanged
 from app.store.models import EditLogEntry, utc_now
 from app.store.records import HistoryEntry
 from app.store.store import Store, Transaction
+
+
+_KINDS: dict[str, type[Target]] = {**TARGET_KINDS, ClipDataTarget.kind: ClipDataTarget}
+
+
+def target_from_json(kind: str, data: dict) -> Target:
+    try:
+        return _KINDS[kind].from_json(data)
+    except KeyError as exc:
+        raise EditError(f"The edit log holds an edit of unknown kind {kind!r}; a newer Plumb wrote it.") from exc
 
 
 class EditHistory:
@@ -57,6 +69,36 @@ class EditHistory:
             session.flush()
             self._announce(tx, [t for t, _ in edit.changes])
             return entry.id
+
+    def log_bulk(self, tx: Transaction, description: str, kind: str,
+                 before: list[tuple[ClipDataTarget, object]]) -> int | None:
+        """Log a change its own code already wrote in ``tx`` (an import, a model run) as one
+        undo step; ``before`` pairs each target with its value read before the change.
+
+        Called last inside that transaction, so the change and its log entry are committed
+        together or not at all. Targets whose value did not change are left out; returns the
+        log id, or None when nothing changed.
+        """
+        session = tx.session
+        session.flush()
+        news = read_all(session, [target for target, _ in before])
+        changed = [(target, old, new) for (target, old), new in zip(before, news) if new != old]
+        if not changed:
+            return None
+        session.execute(update(EditLogEntry).where(EditLogEntry.state == "undone")
+                        .values(state="dropped", changed_at=utc_now()))
+        clips = {t.clip_id for t, _, _ in changed}
+        entry = EditLogEntry(
+            annotator=self._annotator(), kind=kind, clip_id=clips.pop() if len(clips) == 1 else None,
+            description=description[:255],
+            target={"changes": [{"kind": t.kind, **t.to_json()} for t, _, _ in changed]},
+            old=[old for _, old, _ in changed], new=[new for _, _, new in changed], state="done",
+        )
+        session.add(entry)
+        session.flush()
+        # The change's own code announced what it wrote; only the history itself is new here.
+        tx.announce(HistoryChanged())
+        return entry.id
 
     def undo(self) -> HistoryEntry | None:
         return self._step(from_state="done", to_state="undone", newest_first=True)

@@ -429,9 +429,3 @@ TARGET_KINDS: dict[str, type[Target]] = {
                               ClipFieldsTarget)
 }
 
-
-def target_from_json(kind: str, data: dict[str, Any]) -> Target:
-    try:
-        return TARGET_KINDS[kind].from_json(data)
-    except KeyError as exc:
-        raise EditError(f"The edit log holds an edit of unknown kind {kind!r}; a newer Plumb wrote it.") from exc

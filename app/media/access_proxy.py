@@ -12,8 +12,6 @@ any source rate, so the proxy never needs its own packet scan.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from app.atomic_files import atomic_path
 from app.media.convert import uses_fast_path
 from app.media.cursor import DecodeCursor, decoded_frames, frame_key
 from app.media.errors import RECOPY, VideoFileError
@@ -81,22 +80,16 @@ def build_access_proxy(
                              f"{info.pix_fmt}", "Frames are still read from the original")
     tags = {TAG_VERSION: PROXY_VERSION, TAG_FRAMES: str(info.frame_count),
             TAG_SIZE: f"{info.width}x{info.height}", TAG_SOURCE: fingerprint(src_path)}
-    proxy_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=proxy_path.parent, prefix=f".{proxy_path.name}.",
-                                    suffix=".partial")
-    os.close(fd)
     finished = False
     try:
-        finished = _encode(src_path, Path(tmp_name), info, index, tags, progress, cancel)
-        if finished:
-            os.replace(tmp_name, proxy_path)
+        with atomic_path(proxy_path, suffix=".partial") as pending:
+            finished = _encode(src_path, pending.path, info, index, tags, progress, cancel)
+            if not finished:
+                pending.abandon()
     except av.FFmpegError as exc:
         raise VideoFileError(proxy_path, "proxy_write_failed",
                              f"the access proxy could not be written ({exc.strerror})",
                              "Check free disk space") from exc
-    finally:
-        if not finished and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
     return proxy_path if finished else None
 
 

@@ -53,6 +53,19 @@ class VideoInfo:
     rotation: int = 0
 
 
+def media_path(path: str | Path) -> Path:
+    """The absolute path of a video named by a user; a symlink loop or an unusable name is
+    a ``VideoFileError`` rather than the ``RuntimeError``/``OSError`` ``Path.resolve`` raises."""
+    raw = Path(path).expanduser()
+    try:
+        return raw.resolve()
+    except (RuntimeError, OSError, ValueError) as exc:
+        reason = "a symbolic link that points back to itself" if isinstance(exc, RuntimeError) \
+            else "a path that cannot be followed"
+        raise VideoFileError(raw, "unresolvable", f"this is {reason}",
+                             "Give the path of the video file itself") from None
+
+
 def probe(path: str | Path) -> VideoInfo:
     """Measure a video; raise ``VideoFileError`` (a ``MediaError``) when it cannot be used."""
     info, _ = inspect_video(path, check_last_frame=True)
@@ -66,7 +79,11 @@ def inspect_video(path: str | Path, *, check_last_frame: bool) -> tuple[VideoInf
     for callers that probed the file already.
     """
     path = Path(path)
-    _check_file(path)
+    try:
+        _check_file(path)
+    except OSError as exc:  # a symlink loop or an unreadable folder on the way to the file
+        raise VideoFileError(path, "unreadable", f"the file cannot be reached ({exc.strerror or exc})",
+                             "Give the path of the video file itself") from None
     container = _open(path)
     try:
         stream = _video_stream(path, container)

@@ -20,15 +20,23 @@ class Transaction:
 
     session: Session
     events: list[ChangeEvent] = field(default_factory=list)
+    # Indexes into `events`, so a bulk change announcing thousands of clips stays linear.
+    _queued: set = field(default_factory=set, repr=False)
+    _pose_slot: dict = field(default_factory=dict, repr=False)
 
     def announce(self, event: ChangeEvent) -> None:
         """Queue an event; pose events of one clip and layer merge into one."""
         if isinstance(event, PosesChanged):
-            for i, queued in enumerate(self.events):
-                if isinstance(queued, PosesChanged) and (queued.clip_id, queued.layer) == (event.clip_id, event.layer):
-                    self.events[i] = replace(queued, frames=queued.frames | event.frames)
-                    return
-        if event not in self.events:
+            slot = self._pose_slot.get((event.clip_id, event.layer))
+            if slot is not None:
+                queued = self.events[slot]
+                self.events[slot] = replace(queued, frames=queued.frames | event.frames)
+                return
+            self._pose_slot[(event.clip_id, event.layer)] = len(self.events)
+            self.events.append(event)
+            return
+        if event not in self._queued:
+            self._queued.add(event)
             self.events.append(event)
 
 

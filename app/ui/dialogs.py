@@ -61,8 +61,11 @@ def make_excepthook(reporter, previous: Callable = sys.__excepthook__) -> Callab
         previous(exc_type, exc, tb)
         if issubclass(exc_type, KeyboardInterrupt):
             return
-        reporter.error("Unexpected error", f"{exc_type.__name__}: {exc}. Changes already made are saved; "
-                       "please report this with the details printed in the terminal.")
+        # Only what reached the edit log is known to be saved: each edit is committed with its
+        # log entry, so the History panel is the true list; the failing action may not be in it.
+        reporter.error("Unexpected error", f"{exc_type.__name__}: {exc}. The edits listed in History are saved; "
+                       "the action that failed may not have been. Please report this with the details "
+                       "printed in the terminal.")
 
     return hook
 

@@ -82,7 +82,16 @@ def test_all_finediving_codes_parse():
              "5235d 5237d 5251b 5253b 5255b 5331d 5335d 5337d 5353b 5355b 612b 6142d 614b 6241b 6243d "
              "6245d 626b 626c 636c").split()
     for code in codes:
-        parse_dive_number(code)
+        dive = parse_dive_number(code)
+        digits, position = code[:-1], code[-1].upper()
+        assert (dive.code, dive.group, dive.position) == (code.upper(), int(digits[0]), position), code
+        if len(digits) == 3 and digits[0] != "6":
+            # group, flying (0/1), half somersaults
+            assert (dive.flying, dive.half_somersaults, dive.half_twists) == (digits[1] == "1", int(digits[2]), 0), code
+        else:
+            # twisting and armstand: group, direction, half somersaults[, half twists]
+            assert dive.half_somersaults == int(digits[2]), code
+            assert dive.half_twists == (int(digits[3]) if len(digits) == 4 else 0), code
 
 
 # --- judged totals -------------------------------------------------------------------------

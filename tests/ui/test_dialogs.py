@@ -13,3 +13,5 @@ def test_unexpected_errors_are_printed_then_reported():
     assert printed == [ZeroDivisionError, KeyboardInterrupt]
     [(title, message)] = reporter.shown
     assert title == "Unexpected error" and message.startswith("ZeroDivisionError: division by zero.")
+    assert "may not have been" in message and "already made are saved" not in message, \
+        "the message must not promise that the failing action was saved"

@@ -82,4 +82,12 @@ def test_real_dataset_pickles_load():
         paths = sorted(folder.rglob("*.pkl"))
         assert paths
         for path in paths:
-            assert load_pickle(path) is not None
+            data = load_pickle(path)
+            # Annotation files are dicts of dives keyed by (video, index); split files are
+            # lists of those keys; FineDiving's sub-action table maps ids to names.
+            assert isinstance(data, (dict, list)) and len(data) > 0, path
+            keys = list(data) if isinstance(data, dict) else data
+            if "Sub_action" in path.name:
+                assert all(isinstance(k, int) and isinstance(v, str) for k, v in data.items()), path
+            else:
+                assert all(isinstance(k, tuple) and len(k) == 2 for k in keys), path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import numpy as np
@@ -91,14 +92,29 @@ def test_text_file_is_refused(tmp_path):
         load_checkpoint(path, kind="scorer")
 
 
+class _SideEffect:
+    """Unpickling this creates a folder: proof that loading ran code from the file."""
+
+    def __init__(self, marker) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return os.mkdir, (self.marker,)
+
+
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_pickle_of_an_object_is_refused_without_running_it(tmp_path):
     path = tmp_path / "evil.pt"
+    marker = tmp_path / "code-ran"
     with path.open("wb") as stream:
-        pickle.dump({"header": {"format": FORMAT}, "obj": _Payload()}, stream)
+        pickle.dump({"header": {"format": FORMAT}, "obj": _SideEffect(marker)}, stream)
+    pickle.loads(path.read_bytes())
+    assert marker.is_dir(), "the payload runs when unpickled plainly"
+    marker.rmdir()
     with pytest.raises(CheckpointError, match="not a Plumb model file") as info:
         load_checkpoint(path, kind="scorer")
     assert isinstance(info.value.__cause__, pickle.UnpicklingError)
+    assert not marker.exists(), "loading the checkpoint ran code from the file"
 
 
 def test_plain_torch_state_dict_is_not_a_plumb_file(tmp_path):
