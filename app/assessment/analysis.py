@@ -25,7 +25,7 @@ from app.store.models import Assessment
 from inference.assess.checkpoint import CheckpointError
 from inference.assess.dimensions import compute_dimensions
 from inference.assess.diving_faults import measure_diving_faults
-from inference.assess.feedback import feedback
+from inference.assess.feedback import fault_feedback, feedback
 from inference.assess.sample import ClipSample
 from inference.assess.score.model import load_score_model
 from inference.sports.diving import award_band
@@ -137,8 +137,11 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
         splash = _splash(project, clip_id, transitions[1], references, reference_cuts)
         faults = measure_diving_faults(sample, transitions, splash=(splash or {}).get("value"),
                                        splash_reference=(splash or {}).get("reference"))
-    items = feedback(report, faults, sport=sport, level=level, stage_names=sample.stage_names) \
-        if report is not None else []
+    if report is not None:
+        items = feedback(report, faults, sport=sport, level=level, stage_names=sample.stage_names)
+    else:  # the faults are judged by the rules of the sport: no reference needed
+        items = fault_feedback(faults, num_frames=sample.num_frames, level=level,
+                               stage_names=sample.stage_names, transitions=transitions)
     dims = None if report is None else {
         "overall": report.overall,
         "items": [asdict(d) for d in report.dimensions]}

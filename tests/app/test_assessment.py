@@ -245,3 +245,23 @@ def test_a_one_stage_sport_takes_the_whole_clip_as_its_stage(tmp_path):
         result = analyze(project, project.clips()[0].id)
         assert result.stages == {"names": ["set"], "transitions": [], "source": "single stage", "confidence": 1.0}
         assert result.score is not None and result.faults == []  # diving faults are for dives only
+
+
+def test_a_lone_dive_gets_its_faults_as_feedback_without_references_or_model(tmp_path):
+    from app.project import Project
+    from inference.assess.synthetic import synthetic_dive
+
+    dive = synthetic_dive(3, 0.1, "105B")
+    with Project.create(tmp_path / "p") as project:
+        project_io.import_sequences(project, [as_sequence(dive.sample, with_score=False)], fps=30.0)
+        result = analyze(project, project.clips()[0].id)
+        assert result.score is None and result.score_note == NO_SCORE_MODEL
+        assert result.dimensions is None and "reference" in result.dimensions_note
+        assert result.faults, "a poor 105B shows faults a judge deducts for"
+        assert [item["topic"] for item in result.feedback] == [f["name"] for f in result.faults]
+        flight = range(*dive.sample.transitions)
+        for item in result.feedback:
+            assert item["start_frame"] <= item["end_frame"] and item["text"] and item["fix"]
+        knees = [item for item in result.feedback if item["topic"] == "knees apart"]
+        assert knees and knees[0]["start_frame"] in flight and "pike" in knees[0]["text"]
+        assert latest_assessment(project, result.clip_id)["feedback"] == result.feedback
