@@ -101,8 +101,11 @@ class MainWindow(QMainWindow):
         self.suggestions_view = SuggestionsView(self)
         self.suggestions_view.clipFrameRequested.connect(self.show_clip_frame)
         self.add_dock("Correct next", self.suggestions_view, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.assessment_view = AssessmentView(self)
+        self.assessment_view = AssessmentView(self, push_edit=self.undo_stack.push_edit)
         self.assessment_view.frameRequested.connect(self.pane.player.seek)
+        self.assessment_view.rangeRequested.connect(self.pane.player.play_loop)
+        self.assessment_view.markersChanged.connect(self.stage_timeline.set_markers)
+        self.stage_timeline.markerClicked.connect(self.assessment_view.activate_feedback)
         self.add_dock("Assessment", self.assessment_view, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.shortcuts_action = install_shortcut_sheet(self, [
             *self.file_actions, self.undo_action, self.redo_action, *self.edit_actions, *self.playback_actions,
