@@ -105,6 +105,9 @@ class AssessmentView(QWidget):
         self.compare_button = ExemplarButton(self)
         self.compare_button.chosen.connect(self.compare_with)
         self._push_edit = push_edit
+        # (project, clip id) -> True when it started something the analysis must wait for
+        # (auto-annotation of a clip without poses); it calls analyze() again when done.
+        self.poses_first: Callable[[Any, int], bool] | None = None
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(80)
@@ -226,6 +229,8 @@ class AssessmentView(QWidget):
         if self.project is None or self.clip_id is None:
             return
         project, clip_id = self.project, self.clip_id
+        if self.poses_first is not None and self.poses_first(project, clip_id):
+            return
         self.calls.start(lambda: _analyze(project, clip_id), name="analyze", failure="Analysis stopped")
         self.busy.show()
         self.score_label.setText("Analysing…")

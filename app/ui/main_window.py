@@ -33,6 +33,7 @@ from app.ui import dialogs
 from app.ui.assessment_view import AssessmentView
 from app.ui.clip_list import ClipList
 from app.ui.clip_pane import ClipPane
+from app.ui.coach_flow import CoachFlow
 from app.ui.editing import FrameEditor
 from app.ui.frame_timeline import FrameTimeline
 from app.ui.history_view import HistoryView
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self.assessment_view.markersChanged.connect(self.stage_timeline.set_markers)
         self.stage_timeline.markerClicked.connect(self.assessment_view.activate_feedback)
         self.add_dock("Assessment", self.assessment_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.coach = CoachFlow(self)
         self.shortcuts_action = install_shortcut_sheet(self, [
             *self.file_actions, self.undo_action, self.redo_action, *self.edit_actions, *self.playback_actions,
             *self.attention_actions, *self.stage_actions, *self.pose_actions])
@@ -142,11 +144,14 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
         file_menu.addSeparator()
+        self.open_video_action = self._action(file_menu, "Open &Video…", "Ctrl+Shift+O",
+                                              lambda: self.coach.open_videos())
         self.add_videos_action = self._action(file_menu, "&Add Videos…", "Ctrl+Shift+A", self.add_videos)
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.file_actions = [self.new_action, self.open_action, self.add_videos_action, self.quit_action]
+        self.file_actions = [self.new_action, self.open_action, self.open_video_action, self.add_videos_action,
+                             self.quit_action]
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action, self.redo_action = undo_actions(self.undo_stack, self.store_signals, self)
         edit_menu.addActions([self.undo_action, self.redo_action])

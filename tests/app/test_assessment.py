@@ -269,7 +269,7 @@ def test_a_lone_dive_gets_its_faults_as_feedback_without_references_or_model(tmp
 
 def test_a_marked_exemplar_is_the_comparison_and_the_found_stages_are_stored(tmp_path):
     from app.edits import EditHistory
-    from app.exemplars import CHOSEN, NEAREST_HIGHER, exemplar_of, mark_exemplar
+    from app.exemplars import CHOSEN, exemplar_of, mark_exemplar
     from app.project import Project
     from app.store import queries
     from inference.assess.synthetic import synthetic_dive

@@ -3,11 +3,9 @@ the stages the analysis found, and "Compare with…" on a real project with a re
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from app.datasets import project_io
 from app.project import Project
