@@ -30,6 +30,7 @@ from app.store.events import ClipsChanged, PosesChanged
 from app.store.models import WORKING_LAYER
 from app.store.records import ClipRecord
 from app.ui import dialogs
+from app.ui.angle_plots import AnglePlots
 from app.ui.assessment_view import AssessmentView
 from app.ui.clip_list import ClipList
 from app.ui.clip_pane import ClipPane
@@ -88,6 +89,8 @@ class MainWindow(QMainWindow):
         self._stage_names: tuple[str, ...] = ()
         self.pane.add_strip(self.stage_timeline)
         self.pane.add_strip(self.frame_timeline)
+        self.angle_plots = AnglePlots(self)
+        self.pane.add_strip(self.angle_plots)
         self.label_panel: LabelPanel | None = None
         self.history_view = HistoryView(self)
         self.docks: dict[str, QDockWidget] = {}
@@ -126,6 +129,7 @@ class MainWindow(QMainWindow):
         self.store_signals.posesChanged.connect(self._poses_changed)
         self.frame_timeline.frameRequested.connect(self.pane.player.seek)
         self.stage_timeline.frameRequested.connect(self.pane.player.seek)
+        self.angle_plots.frameRequested.connect(self.pane.player.seek)
         self.stage_timeline.transitionsEdited.connect(self._stages_edited)
         self.store_signals.stagesChanged.connect(self._stages_changed)
         self.pane.relinkRequested.connect(self.relink_clip)
@@ -295,6 +299,7 @@ class MainWindow(QMainWindow):
         self.pane.close_clip()
         self.editor.set_clip(None, None)
         self.frame_timeline.set_clip(0)
+        self.angle_plots.set_track(None, 0)
         self.undo_stack.set_project(None)
         self.store_signals.set_project(None)
         self.history_view.set_project(None)
@@ -393,6 +398,7 @@ class MainWindow(QMainWindow):
         self.editor.set_frame(index)
         self.frame_timeline.set_current(index)
         self.stage_timeline.set_current(index)
+        self.angle_plots.set_current(index)
 
     def _current_track(self):
         with self.project.store.reading() as session:
@@ -401,7 +407,9 @@ class MainWindow(QMainWindow):
     def _refresh_statuses(self) -> None:
         if self.project is None or self.pane.clip is None:
             return
-        self.frame_timeline.set_statuses(frame_statuses(self._current_track(), self.pane.clip.frame_count))
+        track = self._current_track()
+        self.frame_timeline.set_statuses(frame_statuses(track, self.pane.clip.frame_count))
+        self.angle_plots.set_track(track, self.pane.clip.frame_count)
 
     def _poses_changed(self, event: PosesChanged) -> None:
         if self.pane.clip is not None and event.clip_id == self.pane.clip.id and event.layer == WORKING_LAYER:
