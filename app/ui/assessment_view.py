@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -69,6 +70,7 @@ class AssessmentView(QWidget):
     rangeRequested = Signal(int, int)  # first and last frame of a row's moment
     markersChanged = Signal(list)  # list[TimelineMarker]: the shown feedback items
     analyzed = Signal(int)  # clip id, after a finished analysis
+    reportWritten = Signal(str)  # the report file, once written
     trained = Signal(str, object)  # task, TrainOutcome (or None when the run failed or was cancelled)
 
     def __init__(self, parent: QWidget | None = None, *,
@@ -102,6 +104,13 @@ class AssessmentView(QWidget):
         self.analyze_button = QPushButton("Analyze", self)
         self.analyze_button.setToolTip("Stages, score, skill dimensions and feedback of this clip")
         self.analyze_button.clicked.connect(self.analyze)
+        self.report_button = QPushButton("Report…", self)
+        self.report_button.setToolTip("Write a coach report of this clip (HTML or PDF): score, key frames, "
+                                      "radar chart, feedback with pictures, joint angles")
+        self.report_button.clicked.connect(lambda _checked=False: self.export_report())
+        self.reports = BackgroundCalls(self)
+        self.reports.done.connect(self._report_done)
+        self.reports.failed.connect(self._report_failed)
         self.compare_button = ExemplarButton(self)
         self.compare_button.chosen.connect(self.compare_with)
         self._push_edit = push_edit
@@ -130,6 +139,7 @@ class AssessmentView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.analyze_button)
         bar.addWidget(self.compare_button)
+        bar.addWidget(self.report_button)
         bar.addWidget(self.busy)
         bar.addStretch(1)
         for button in self.train_buttons.values():
@@ -166,6 +176,7 @@ class AssessmentView(QWidget):
     def _update_enabled(self) -> None:
         self.analyze_button.setEnabled(self.project is not None and self.clip_id is not None)
         self.compare_button.setEnabled(self.project is not None and self.clip_id is not None)
+        self.report_button.setEnabled(self.project is not None and self.clip_id is not None)
         training = self.training is not None and self.training.is_running()
         for button in self.train_buttons.values():
             button.setEnabled(self.project is not None and not training)
@@ -247,6 +258,38 @@ class AssessmentView(QWidget):
         self.analyze()
         return True
 
+    def export_report(self, path: str | None = None) -> bool:
+        """Write the clip's coach report to ``path`` (asked for when None) in the background."""
+        if self.project is None or self.clip_id is None:
+            return False
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Coach Report", f"clip-{self.clip_id}.pdf",
+                                                  "PDF (*.pdf);;Web page (*.html)")
+            if not path:
+                return False
+        project, clip_id = self.project, self.clip_id
+
+        def write() -> str:
+            from app.reports.coach_report import write_report  # matplotlib: only when a report is made
+
+            return str(write_report(project, clip_id, path))
+
+        self.reports.start(write, name="report", failure="No report")
+        self.report_button.setEnabled(False)
+        self._say(f"Writing the report to {path}…")
+        return True
+
+    @Slot(object)
+    def _report_done(self, path: str) -> None:
+        self._say(f"Report written to {path}.")
+        self._update_enabled()
+        self.reportWritten.emit(path)
+
+    @Slot(str)
+    def _report_failed(self, reason: str) -> None:
+        self._say(reason)
+        self._update_enabled()
+
     def is_running(self) -> bool:
         return self.calls.is_running()
 
@@ -256,6 +299,7 @@ class AssessmentView(QWidget):
             self.training.cancel()
             self.training.wait(ms)
         self.calls.wait(ms)
+        self.reports.wait(ms)
 
     @Slot(object)
     def _finished(self, result) -> None:

@@ -95,3 +95,17 @@ def test_review_compare_radar_markers_loop_and_found_stages(qtbot, make_window, 
 
     window.undo_stack.undo()  # the exemplar goes back to Plumb's choice
     assert window.project.clip(1).exemplar_clip_id is None
+
+
+def test_report_button_writes_the_report_in_the_background(qtbot, make_window, dive_project, tmp_path):
+    window = make_window()
+    assert window.open_project(dive_project)
+    window.select_clip(1)
+    view = window.assessment_view
+    out = tmp_path / "out" / "dive.html"
+    with qtbot.waitSignal(view.reportWritten, timeout=60_000) as written:
+        assert view.export_report(str(out))
+    assert written.args == [str(out)] and "Report written" in view.train_label.text()
+    page = out.read_text()
+    assert "id='feedback'" in page and "knees apart" in page
+    view.shutdown()
