@@ -16,6 +16,7 @@ from inference.assess.kinematics import CURVES, angle_curves
 
 COLORS = {"knees": "#E8833A", "hips": "#4A90D9", "elbows": "#7BC96F", "trunk to vertical": "#D9D94A"}
 HEIGHT = 130
+MIN_HEIGHT = 60  # a small window squeezes the plot before the video
 
 
 class AnglePlots(pg.PlotWidget):
@@ -24,7 +25,8 @@ class AnglePlots(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="#202124")
         self.setObjectName("anglePlots")
-        self.setFixedHeight(HEIGHT)
+        self.setMinimumHeight(MIN_HEIGHT)
+        self.setMaximumHeight(HEIGHT)
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.hideButtons()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
@@ -48,7 +48,7 @@ class RadarChart(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.hideButtons()
         self.setRange(xRange=(-2.0, 2.0), yRange=(-2.45, 1.95), padding=0)
-        self.setMinimumSize(320, 300)
+        self.setMinimumSize(160, 100)  # it shrinks with its dock; sizeHint is what it asks for
         self._names: tuple[str, ...] = ()
         self._athlete_points = self._exemplar_points = np.zeros((0, 2))
         self._grid: list[pg.PlotDataItem] = []
@@ -67,6 +67,9 @@ class RadarChart(pg.PlotWidget):
         self.addItem(self._athlete)
         self._empty = pg.TextItem("", color="#AAAAAA", anchor=(0.5, 0.5))
         self.addItem(self._empty)
+
+    def sizeHint(self) -> QSize:
+        return QSize(340, 300)
 
     def set_dimensions(self, names: Sequence[str], athlete: Sequence[float | None],
                        exemplar: Sequence[float] | None, exemplar_label: str = "exemplar") -> None:

@@ -99,3 +99,13 @@ def test_cancelled_auto_annotation_says_why_there_is_no_analysis(qtbot, make_win
         backend.gate.set()
     assert "auto-annotation was cancelled" in view.score_label.text()
     assert latest_assessment(window.project, clip_id) is None
+
+
+def test_a_video_that_will_not_open_is_reported_and_adds_nothing(qtbot, make_window, tmp_path, library):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    window = make_window()
+    assert window.coach.open_videos([broken]) is None
+    assert window.project is not None and window.project.clips() == []
+    title, summary = window.reporter.shown[-1][:2]
+    assert title == "Add Videos" and "could not be added" in summary
