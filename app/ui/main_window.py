@@ -409,7 +409,7 @@ class MainWindow(QMainWindow):
             return
         track = self._current_track()
         self.frame_timeline.set_statuses(frame_statuses(track, self.pane.clip.frame_count))
-        self.angle_plots.set_track(track, self.pane.clip.frame_count)
+        self.angle_plots.set_track(track, self.pane.clip.frame_count, self.pane.clip.fps)
 
     def _poses_changed(self, event: PosesChanged) -> None:
         if self.pane.clip is not None and event.clip_id == self.pane.clip.id and event.layer == WORKING_LAYER:

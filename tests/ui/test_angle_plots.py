@@ -28,3 +28,22 @@ def test_plots_follow_the_playhead_and_a_click_seeks(qtbot, make_window, dive_pr
     assert abs(window.pane.player.position - expected) <= 2
     wait_for_frame(qtbot, window, window.pane.player.position)
     assert plots.cursor_frame() == window.pane.player.position
+
+
+def test_the_plot_switches_to_height_speed_and_trunk_spin(qtbot, make_window, dive_project):  # noqa: F811
+    window = make_window()
+    assert window.open_project(dive_project)
+    window.select_clip(1)
+    plots = window.angle_plots
+    assert plots.visible_curves() == ["knees", "hips", "elbows", "trunk to vertical"]
+    plots.view_box.setCurrentText("Height and speed")
+    assert plots.visible_curves() == ["height", "speed"]
+    _, height = plots.curve("height")
+    assert height[0] == 0 and np.nanmax(height) > 0.2 and np.nanmin(height) < -0.5  # up from the board, then down
+    low, high = plots.getPlotItem().vb.viewRange()[1]
+    assert low <= np.nanmin(height) and high >= np.nanmax(height)  # the whole curve is in view
+    plots.view_box.setCurrentText("Trunk spin")
+    assert plots.visible_curves() == ["trunk spin"]
+    window.pane.player.seek(40)
+    wait_for_frame(qtbot, window, 40)
+    assert plots.cursor_frame() == 40
