@@ -1,10 +1,11 @@
-"""`plumb exemplar` and `plumb report`: what a coach does with one clip, without the window."""
+"""`plumb exemplar`, `plumb report` and `plumb render`: what a coach does with one clip, without
+the window."""
 
 from __future__ import annotations
 
 import argparse
 
-from app.cli.common import print_json
+from app.cli.common import print_json, progress_line
 
 
 def cmd_exemplar(args: argparse.Namespace) -> int:
@@ -35,6 +36,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from app.media.overlay_video import render_overlay
+    from app.project import Project
+
+    with Project.open(args.project) as project:
+        out = render_overlay(project, args.clip, args.out, first=args.first, last=args.last,
+                             blur_faces=args.blur_faces, progress=progress_line("render"))
+    print(out)
+    return 0
+
+
 def add_parsers(commands) -> None:
     exemplar = commands.add_parser("exemplar", help="show or choose the clip a clip is compared with")
     exemplar.add_argument("project")
@@ -52,3 +64,13 @@ def add_parsers(commands) -> None:
     report.add_argument("--clip", type=int, required=True, metavar="ID")
     report.add_argument("--out", required=True, metavar="FILE.html|FILE.pdf")
     report.set_defaults(run=cmd_report)
+
+    render = commands.add_parser("render", help="the clip as H.264 with skeleton, box, stage bar and frame number "
+                                                "burnt in")
+    render.add_argument("project")
+    render.add_argument("--clip", type=int, required=True, metavar="ID")
+    render.add_argument("--out", required=True, metavar="FILE.mp4")
+    render.add_argument("--first", type=int, metavar="N", help="first frame (default 0)")
+    render.add_argument("--last", type=int, metavar="M", help="last frame (default the clip's last)")
+    render.add_argument("--blur-faces", action="store_true", help="blur the athlete's face (from the head joints)")
+    render.set_defaults(run=cmd_render)

@@ -32,9 +32,9 @@ from app.datasets.atomic import atomic_open  # noqa: E402
 from app.errors import PlumbError  # noqa: E402
 from app.exemplars import CHOSEN  # noqa: E402
 from app.media.frame_source import FrameSource  # noqa: E402
+from app.media.overlay_video import draw_pose  # noqa: E402
 from app.store import queries  # noqa: E402
 from inference.assess.kinematics import CURVES, angle_curves  # noqa: E402
-from inference.skeletons import get_skeleton  # noqa: E402
 
 FORMATS = (".html", ".pdf")
 THUMB_WIDTH = 320
@@ -124,21 +124,6 @@ def angles_png(curves: dict[str, np.ndarray], transitions: list[int], names: lis
     return _png(figure)
 
 
-def _draw_skeleton(rgb: np.ndarray, pose: np.ndarray | None, schema: str | None) -> np.ndarray:
-    out = rgb.copy()
-    if pose is None or schema is None:
-        return out
-    thickness = max(2, out.shape[0] // 200)
-    for a, b in get_skeleton(schema).bones:
-        if np.isfinite(pose[[a, b], :2]).all():
-            cv2.line(out, tuple(int(v) for v in pose[a, :2]), tuple(int(v) for v in pose[b, :2]),
-                     (255, 200, 40), thickness, cv2.LINE_AA)
-    for x, y in pose[:, :2]:
-        if np.isfinite(x) and np.isfinite(y):
-            cv2.circle(out, (int(x), int(y)), thickness + 2, (232, 131, 58), -1, cv2.LINE_AA)
-    return out
-
-
 def _around_athlete(rgb: np.ndarray, pose: np.ndarray | None) -> np.ndarray:
     """The 4:3 region around the athlete's joints (with room around the body), else the frame."""
     if pose is None or not np.isfinite(pose[:, :2]).all(axis=1).any():
@@ -215,7 +200,7 @@ def build_report(project, clip_id: int) -> CoachReport:
         def picture(frame: int) -> bytes:
             frame = min(max(int(frame), 0), len(source) - 1)
             pose = poses[frame] if poses is not None else None
-            drawn = _draw_skeleton(source.frame(frame), pose, track.schema)
+            drawn = draw_pose(source.frame(frame), pose, track.schema)
             return _rgb_png(_thumbnail(_around_athlete(drawn, pose)))
 
         edges = [0, *transitions, clip.frame_count]

@@ -6,6 +6,7 @@ import json
 import re
 import time
 
+import numpy as np
 import pytest
 
 from app.cli import main as plumb
@@ -68,3 +69,37 @@ def test_a_clip_without_video_gets_a_report_that_says_why_there_are_no_pictures(
     assert plumb(["report", str(project_dir), "--clip", "2", "--out", str(tmp_path / "clean.html")]) == 0
     page = (tmp_path / "clean.html").read_text()
     assert "No pictures" in page and "id='feedback'" in page
+
+
+def test_render_burns_in_the_overlay_and_blurs_the_face(project_dir, tmp_path, capsys):
+    import av
+
+    out = tmp_path / "dive.mp4"
+    assert plumb(["render", str(project_dir), "--clip", "1", "--out", str(out), "--first", "5", "--last", "34"]) == 0
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) == 30 and frames[0].shape == (720, 960, 3)
+    with Project.open(project_dir) as project:
+        from app.store import queries
+        with project.store.reading() as session:
+            pose = queries.pose_track(session, 1).keypoints[5]
+    x, y = (int(v) for v in pose[9, :2])  # the head top of frame 5: the skeleton is drawn there
+    assert np.abs(frames[0][y - 3:y + 4, x - 3:x + 4].astype(int) - [205, 225, 240]).max() > 60
+    assert frames[0][-5:, :].std() > 5  # the stage bar along the bottom
+
+    blurred = tmp_path / "blurred.mp4"
+    assert plumb(["render", str(project_dir), "--clip", "1", "--out", str(blurred), "--first", "5", "--last", "5",
+                  "--blur-faces"]) == 0
+    with av.open(str(blurred)) as container:
+        face = next(iter(container.decode(video=0))).to_ndarray(format="rgb24")
+    cx, cy = ((pose[9, :2] + pose[8, :2]) / 2).astype(int)
+    patch = lambda img: img[cy - 6:cy + 7, cx - 6:cx + 7].astype(float)  # noqa: E731
+    assert patch(face).std() < patch(frames[0]).std()  # the head's edges are gone
+
+
+def test_render_refuses_bad_ranges_and_paths_and_leaves_nothing(project_dir, tmp_path, capsys):
+    assert plumb(["render", str(project_dir), "--clip", "1", "--out", str(tmp_path / "a.mp4"), "--last", "9999"]) != 0
+    assert "not inside" in capsys.readouterr().err
+    assert plumb(["render", str(project_dir), "--clip", "1", "--out", str(tmp_path / "a.avi")]) != 0
+    assert plumb(["render", str(project_dir), "--clip", "2", "--out", str(tmp_path / "b.mp4")]) != 0  # no video
+    assert list(tmp_path.iterdir()) == []
