@@ -23,7 +23,8 @@ from app.assessment.plain import plain_json
 from app.assessment.registry import latest_model
 from app.assessment.splash import entry_splash
 from app.assessment.stage_finder import EXPERT, SINGLE, StageFinder
-from app.errors import AssessmentError
+from app.edits.validation import check_stages
+from app.errors import AssessmentError, EditError
 from app.exemplars import CHOSEN, exemplar_of
 from app.store.events import LabelsChanged, StagesChanged
 from app.store.models import Assessment, StageLabel, utc_now
@@ -182,7 +183,7 @@ def _store(project, result: AnalysisResult) -> AnalysisResult:
         tx.session.flush()
         tx.announce(LabelsChanged(result.clip_id))
         stages = result.stages
-        if stages is not None and stages["source"] not in (EXPERT, SINGLE):
+        if stages is not None and stages["source"] not in (EXPERT, SINGLE) and _valid_stages(project, result):
             # What the analysis found fills the timeline's predicted-stage band.
             predicted = tx.session.scalars(select(StageLabel).where(StageLabel.clip_id == result.clip_id,
                                                                     StageLabel.source == "model")).first()
@@ -193,3 +194,13 @@ def _store(project, result: AnalysisResult) -> AnalysisResult:
             predicted.annotator, predicted.updated_at = stages["source"], utc_now()
             tx.announce(StagesChanged(result.clip_id))
         return replace(result, assessment_id=row.id)
+
+
+def _valid_stages(project, result: AnalysisResult) -> bool:
+    """Found stages the timeline can show: every stage at least one frame long inside the clip."""
+    try:
+        check_stages(list(result.stages["names"]), [int(t) for t in result.stages["transitions"]],
+                     project.clip(result.clip_id).frame_count)
+    except EditError:
+        return False
+    return True
