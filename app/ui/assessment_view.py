@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.assessment.stored import latest_assessment
+from app.errors import PlumbError
 from app.exemplars import CHOSEN
 from app.ui.background_call import BackgroundCalls
 from app.ui.exemplar_menu import ExemplarButton
@@ -111,6 +112,10 @@ class AssessmentView(QWidget):
         self.reports = BackgroundCalls(self)
         self.reports.done.connect(self._report_done)
         self.reports.failed.connect(self._report_failed)
+        self.side_button = QPushButton("Side by side", self)
+        self.side_button.setToolTip("This clip beside its exemplar, aligned stage by stage")
+        self.side_button.clicked.connect(lambda _checked=False: self.open_side_by_side())
+        self.side_by_side = None
         self.compare_button = ExemplarButton(self)
         self.compare_button.chosen.connect(self.compare_with)
         self._push_edit = push_edit
@@ -139,6 +144,7 @@ class AssessmentView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.analyze_button)
         bar.addWidget(self.compare_button)
+        bar.addWidget(self.side_button)
         bar.addWidget(self.report_button)
         bar.addWidget(self.busy)
         bar.addStretch(1)
@@ -159,6 +165,7 @@ class AssessmentView(QWidget):
 
     # --- state ---------------------------------------------------------------------------
     def set_project(self, project) -> None:
+        self.close_side_by_side()
         self.project = project
         self.compare_button.set_project(project)
         self._say("")
@@ -177,6 +184,7 @@ class AssessmentView(QWidget):
         self.analyze_button.setEnabled(self.project is not None and self.clip_id is not None)
         self.compare_button.setEnabled(self.project is not None and self.clip_id is not None)
         self.report_button.setEnabled(self.project is not None and self.clip_id is not None)
+        self.side_button.setEnabled(self.project is not None and self.clip_id is not None)
         training = self.training is not None and self.training.is_running()
         for button in self.train_buttons.values():
             button.setEnabled(self.project is not None and not training)
@@ -257,6 +265,31 @@ class AssessmentView(QWidget):
         self.compare_button.set_clip(self.clip_id)
         self.analyze()
         return True
+
+    def open_side_by_side(self):
+        """Show the clip beside its exemplar (the coach's, else Plumb's); None, saying why, when
+        there is no exemplar or a video is missing."""
+        if self.project is None or self.clip_id is None:
+            return None
+        from app.exemplars import exemplar_of
+        from app.ui.side_by_side import open_side_by_side
+
+        self.close_side_by_side()
+        try:
+            choice = exemplar_of(self.project, self.clip_id)
+            if choice is None:
+                self._say("No exemplar to compare with: choose one with Compare with…")
+                return None
+            self.side_by_side = open_side_by_side(self.project, self.clip_id, choice.clip_id, self)
+        except PlumbError as exc:
+            self._say(str(exc))
+            return None
+        return self.side_by_side
+
+    def close_side_by_side(self) -> None:
+        if self.side_by_side is not None:
+            self.side_by_side.close()
+            self.side_by_side = None
 
     def export_report(self, path: str | None = None) -> bool:
         """Write the clip's coach report to ``path`` (asked for when None) in the background."""
