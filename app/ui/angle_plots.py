@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
 
 from inference.assess.kinematics import CURVES, MOTION_CURVES, angle_curves, motion_curves
 
@@ -34,6 +34,7 @@ class AnglePlots(pg.PlotWidget):
         self.setObjectName("anglePlots")
         self.setMinimumHeight(MIN_HEIGHT)
         self.setMaximumHeight(HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.hideButtons()
@@ -53,6 +54,9 @@ class AnglePlots(pg.PlotWidget):
         self._dragging = False
         self.view = ""
         self.set_view(next(iter(VIEWS)))
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, HEIGHT)
 
     # --- data ------------------------------------------------------------------------------
     def set_track(self, track, frame_count: int, fps: float = 30.0) -> None:

@@ -34,7 +34,7 @@ def main(out: str) -> int:
             result = analyze(project, 1)
             in_flight = [f for f in result.feedback if f["stage"] == "flight"] or result.feedback
             frame = (in_flight[0]["start_frame"] + in_flight[0]["end_frame"]) // 2 if in_flight else 0
-        problem = render(str(root / "project"), out, clip_id=1, frame=frame, size=(1400, 1000))
+        problem = render(str(root / "project"), out, clip_id=1, frame=frame, size=(1400, 1200))
     if problem:
         print(problem, file=sys.stderr)
         return 1
