@@ -22,6 +22,7 @@ ATHLETE_COLOR = "#E8833A"
 EXEMPLAR_COLOR = "#4A90D9"
 RINGS = (0.25, 0.5, 0.75, 1.0)
 LABEL_RADIUS = 1.18
+COMPACT_HEIGHT = 240  # px: below this the legend is hidden
 
 
 def polygon(values: Sequence[float | None]) -> np.ndarray:
@@ -70,6 +71,12 @@ class RadarChart(pg.PlotWidget):
 
     def sizeHint(self) -> QSize:
         return QSize(340, 300)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # In a short dock the legend would sit on the axis labels; the labels matter more.
+        if "_legend" in self.__dict__:
+            self._legend.setVisible(self.height() >= COMPACT_HEIGHT)
 
     def set_dimensions(self, names: Sequence[str], athlete: Sequence[float | None],
                        exemplar: Sequence[float] | None, exemplar_label: str = "exemplar") -> None:

@@ -109,3 +109,14 @@ def test_report_button_writes_the_report_in_the_background(qtbot, make_window, d
     page = out.read_text()
     assert "id='feedback'" in page and "knees apart" in page
     view.shutdown()
+
+
+def test_a_short_radar_hides_its_legend_to_keep_the_axis_labels_readable(qtbot):
+    chart = RadarChart()
+    qtbot.addWidget(chart)
+    chart.set_dimensions(["a", "b", "c"], [0.2, 0.9, 0.5], [0.85] * 3)
+    chart.resize(340, 300)
+    chart.show()
+    qtbot.waitUntil(lambda: chart._legend.isVisible())
+    chart.resize(340, 160)
+    qtbot.waitUntil(lambda: not chart._legend.isVisible())
