@@ -3,8 +3,11 @@ stored as an assessment.
 
 No number is shown that a model did not produce: without a trained score model the score
 is None and the result says so. The skill dimensions need no model; they compare the clip
-with the project's reference clips: the best-scored clips of the same action (else of any
-action), at most :data:`MAX_REFERENCES`, never the clip itself.
+with the exemplar the coach chose for it (:mod:`app.exemplars`), else with the project's
+reference clips: the best-scored clips of the same action (else of any action), at most
+:data:`MAX_REFERENCES`, never the clip itself. Diving faults are judged by the rules and need
+no reference. Stages found by a model or the motion rules are stored as the clip's "model"
+stages, which the timeline shows under the expert's.
 """
 
 from __future__ import annotations
@@ -13,19 +16,22 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select
 
 from app.assessment.library import ScoredClip, clip_key, library_version, load_library, scored_clips_with_poses
 from app.assessment.plain import plain_json
 from app.assessment.registry import latest_model
 from app.assessment.splash import entry_splash
-from app.assessment.stage_finder import StageFinder
-from app.errors import AssessmentError
-from app.store.events import LabelsChanged
-from app.store.models import Assessment
+from app.assessment.stage_finder import EXPERT, SINGLE, StageFinder
+from app.edits.validation import check_stages
+from app.errors import AssessmentError, EditError
+from app.exemplars import CHOSEN, exemplar_of
+from app.store.events import LabelsChanged, StagesChanged
+from app.store.models import Assessment, StageLabel, utc_now
 from inference.assess.checkpoint import CheckpointError
 from inference.assess.dimensions import compute_dimensions
 from inference.assess.diving_faults import measure_diving_faults
-from inference.assess.feedback import feedback
+from inference.assess.feedback import fault_feedback, feedback
 from inference.assess.sample import ClipSample
 from inference.assess.score.model import load_score_model
 from inference.sports.diving import award_band
@@ -51,6 +57,7 @@ class AnalysisResult:
     model_id: int | None = None
     references: list[int] = field(default_factory=list)
     splash: dict[str, float] | None = None  # entry splash and the references' median, from video
+    exemplar: dict[str, Any] | None = None  # the clip it is compared with (app.exemplars.ExemplarChoice)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,7 +95,11 @@ def _splash(project, clip_id: int, entry: int, references: list[ClipSample],
 
 def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool = True) -> AnalysisResult:
     clip = project.clip(clip_id)  # raises a clear error for an unknown id
-    wanted = reference_ids(clip_id, clip.action or clip.dive_number, scored_clips_with_poses(project))
+    exemplar = exemplar_of(project, clip_id)
+    if exemplar is not None and exemplar.how == CHOSEN:  # the coach's choice is the comparison
+        wanted = [exemplar.clip_id]
+    else:
+        wanted = reference_ids(clip_id, clip.action or clip.dive_number, scored_clips_with_poses(project))
     record = latest_model(project, "score")
     # Only the clip and its references are loaded: a library of thousands of clips stays cheap.
     library = load_library(project, [clip_id, *wanted], schema=record.schema if record else None)
@@ -130,15 +141,22 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
                                         reference_transitions=reference_cuts)
         except ValueError as exc:
             dimensions_note = str(exc)
+    elif exemplar is not None and exemplar.how == CHOSEN:
+        why = library.skipped.get(exemplar.name, "its poses could not be read")
+        dimensions_note = f"the exemplar {exemplar.name} cannot be compared with: {why}"
     else:
-        dimensions_note = "skill dimensions need reference clips: give scores to some clips of this action"
+        dimensions_note = ("skill dimensions need an exemplar: choose one with Compare with…, "
+                           "or give scores to some clips of this action")
     faults, splash = [], None
     if sport == "diving" and transitions is not None and len(transitions) == 2:
         splash = _splash(project, clip_id, transitions[1], references, reference_cuts)
         faults = measure_diving_faults(sample, transitions, splash=(splash or {}).get("value"),
                                        splash_reference=(splash or {}).get("reference"))
-    items = feedback(report, faults, sport=sport, level=level, stage_names=sample.stage_names) \
-        if report is not None else []
+    if report is not None:
+        items = feedback(report, faults, sport=sport, level=level, stage_names=sample.stage_names)
+    else:  # the faults are judged by the rules of the sport: no reference needed
+        items = fault_feedback(faults, num_frames=sample.num_frames, level=level,
+                               stage_names=sample.stage_names, transitions=transitions)
     dims = None if report is None else {
         "overall": report.overall,
         "items": [asdict(d) for d in report.dimensions]}
@@ -146,7 +164,7 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
         clip_id=clip_id, stages=stages, score=score, spread=spread, grade=grade, score_note=note,
         exemplars=exemplars, dimensions=dims, dimensions_note=dimensions_note,
         faults=[asdict(f) for f in faults], feedback=[asdict(i) for i in items], model_id=model_id,
-        splash=splash,
+        splash=splash, exemplar=None if exemplar is None else exemplar.to_json(),
         references=[int(r.key) for r in references])
     if store:
         result = _store(project, result)
@@ -158,8 +176,31 @@ def _store(project, result: AnalysisResult) -> AnalysisResult:
         row = Assessment(clip_id=result.clip_id, model_id=result.model_id, score=result.score,
                          spread=result.spread, grade=result.grade, stages=plain_json(result.stages),
                          dimensions=plain_json(result.dimensions),
-                         feedback=plain_json(result.feedback))
+                         feedback=plain_json(result.feedback),
+                         notes=plain_json({"score": result.score_note, "dimensions": result.dimensions_note,
+                                           "exemplar": result.exemplar, "faults": result.faults}))
         tx.session.add(row)
         tx.session.flush()
         tx.announce(LabelsChanged(result.clip_id))
+        stages = result.stages
+        if stages is not None and stages["source"] not in (EXPERT, SINGLE) and _valid_stages(project, result):
+            # What the analysis found fills the timeline's predicted-stage band.
+            predicted = tx.session.scalars(select(StageLabel).where(StageLabel.clip_id == result.clip_id,
+                                                                    StageLabel.source == "model")).first()
+            if predicted is None:
+                predicted = StageLabel(clip_id=result.clip_id, source="model")
+                tx.session.add(predicted)
+            predicted.stage_names, predicted.transitions = list(stages["names"]), list(stages["transitions"])
+            predicted.annotator, predicted.updated_at = stages["source"], utc_now()
+            tx.announce(StagesChanged(result.clip_id))
         return replace(result, assessment_id=row.id)
+
+
+def _valid_stages(project, result: AnalysisResult) -> bool:
+    """Found stages the timeline can show: every stage at least one frame long inside the clip."""
+    try:
+        check_stages(list(result.stages["names"]), [int(t) for t in result.stages["transitions"]],
+                     project.clip(result.clip_id).frame_count)
+    except EditError:
+        return False
+    return True

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from app.cli import (
     assess_commands,
     check_commands,
+    coach_commands,
     dataset_commands,
     pose_commands,
     project_commands,
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_commands.add_parsers(commands)
     assess_commands.add_parsers(commands)
     suggest_commands.add_parsers(commands)
+    coach_commands.add_parsers(commands)
     return parser
 
 

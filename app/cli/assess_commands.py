@@ -120,6 +120,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         spread = f" ± {result.spread:.2f}" if result.spread is not None else ""
         print(f"  score {result.score:.2f}{spread} ({result.grade})"
               + (f" ({result.score_note})" if result.score_note else ""))
+    if result.exemplar:
+        print(f"  compared with clip {result.exemplar['clip_id']} ({result.exemplar['name']}, {result.exemplar['how']})")
     if result.dimensions:
         print(f"  skill {result.dimensions['overall']:.2f} overall")
         for d in result.dimensions["items"]:

@@ -386,7 +386,20 @@ class ClipLabelTarget(Target):
         return [LabelsChanged(self.clip_id)]
 
 
-CLIP_FIELDS = ("name", "sport", "athlete", "event", "dive_number", "action", "difficulty", "split")
+CLIP_FIELDS = ("name", "sport", "athlete", "event", "dive_number", "action", "difficulty", "split",
+               "exemplar_clip_id")
+
+
+def _check_exemplar(session: Session, clip_id: int, exemplar_id: Any) -> None:
+    """A clip is compared with another clip of the same sport (its stages and rules match)."""
+    if not isinstance(exemplar_id, int) or exemplar_id == clip_id:
+        raise EditError("A clip's exemplar must be another clip of the project.")
+    clip, exemplar = _clip(session, clip_id), session.get(Clip, exemplar_id)
+    if exemplar is None:
+        raise EditError(f"There is no clip {exemplar_id} in this project to compare with.")
+    if exemplar.sport != clip.sport:
+        raise EditError(f"{exemplar.name} is a {exemplar.sport} clip and {clip.name} a {clip.sport} clip; "
+                        "choose an exemplar of the same sport.")
 
 
 @dataclass(frozen=True)
@@ -414,6 +427,8 @@ class ClipFieldsTarget(Target):
         if unknown:
             raise EditError(f"Unknown clip field(s) {sorted(unknown)}; known: {', '.join(CLIP_FIELDS)}.")
         check_clip_fields(value)
+        if value.get("exemplar_clip_id") is not None:
+            _check_exemplar(session, self.clip_id, value["exemplar_clip_id"])
 
     def write(self, session: Session, value: Json, annotator: str | None) -> None:
         clip = _clip(session, self.clip_id)

@@ -64,6 +64,9 @@ class Clip(Base):
     split: Mapped[str | None] = mapped_column(String(8))
     # The dive's key in the dataset it was imported from ("<video>/<index>"); unique.
     source_key: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
+    # The clip the coach chose to compare this one with; cleared when that clip is deleted.
+    exemplar_clip_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clip.id", ondelete="SET NULL", name="fk_clip_exemplar_clip_id"))
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
@@ -167,4 +170,5 @@ class Assessment(Base):
     stages: Mapped[list[Any] | None] = mapped_column(JSON)
     dimensions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     feedback: Mapped[list[Any] | None] = mapped_column(JSON)
+    notes: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # why the score or dimensions are missing
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -38,7 +38,7 @@ def clip_record(row: Clip) -> ClipRecord:
         width=row.width, height=row.height, codec=row.codec, is_vfr=row.is_vfr,
         sport=row.sport, athlete=row.athlete, event=row.event, dive_number=row.dive_number,
         difficulty=row.difficulty, split=row.split, added_at=row.added_at, source_key=row.source_key,
-        action=row.action,
+        action=row.action, exemplar_clip_id=row.exemplar_clip_id,
     )
 
 

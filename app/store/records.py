@@ -32,6 +32,7 @@ class ClipRecord:
     added_at: datetime
     source_key: str | None = None  # the dataset's key of an imported clip
     action: str | None = None  # the action in any sport; the dive number for dives
+    exemplar_clip_id: int | None = None  # the clip the coach compares this one with
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,11 @@ from app.store.events import ClipsChanged, PosesChanged
 from app.store.models import WORKING_LAYER
 from app.store.records import ClipRecord
 from app.ui import dialogs
+from app.ui.angle_plots import AnglePlots
 from app.ui.assessment_view import AssessmentView
 from app.ui.clip_list import ClipList
 from app.ui.clip_pane import ClipPane
+from app.ui.coach_flow import CoachFlow
 from app.ui.editing import FrameEditor
 from app.ui.frame_timeline import FrameTimeline
 from app.ui.history_view import HistoryView
@@ -88,6 +90,8 @@ class MainWindow(QMainWindow):
         self._stage_names: tuple[str, ...] = ()
         self.pane.add_strip(self.stage_timeline)
         self.pane.add_strip(self.frame_timeline)
+        self.angle_plots = AnglePlots(self)
+        self.pane.add_strip(self.angle_plots)
         self.label_panel: LabelPanel | None = None
         self.history_view = HistoryView(self)
         self.docks: dict[str, QDockWidget] = {}
@@ -103,9 +107,13 @@ class MainWindow(QMainWindow):
         self.suggestions_view = SuggestionsView(self)
         self.suggestions_view.clipFrameRequested.connect(self.show_clip_frame)
         self.add_dock("Correct next", self.suggestions_view, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.assessment_view = AssessmentView(self)
+        self.assessment_view = AssessmentView(self, push_edit=self.undo_stack.push_edit)
         self.assessment_view.frameRequested.connect(self.pane.player.seek)
+        self.assessment_view.rangeRequested.connect(self.pane.player.play_loop)
+        self.assessment_view.markersChanged.connect(self.stage_timeline.set_markers)
+        self.stage_timeline.markerClicked.connect(self.assessment_view.activate_feedback)
         self.add_dock("Assessment", self.assessment_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.coach = CoachFlow(self)
         self.shortcuts_action = install_shortcut_sheet(self, [
             *self.file_actions, self.undo_action, self.redo_action, *self.edit_actions, *self.playback_actions,
             *self.attention_actions, *self.stage_actions, *self.pose_actions])
@@ -123,6 +131,7 @@ class MainWindow(QMainWindow):
         self.store_signals.posesChanged.connect(self._poses_changed)
         self.frame_timeline.frameRequested.connect(self.pane.player.seek)
         self.stage_timeline.frameRequested.connect(self.pane.player.seek)
+        self.angle_plots.frameRequested.connect(self.pane.player.seek)
         self.stage_timeline.transitionsEdited.connect(self._stages_edited)
         self.store_signals.stagesChanged.connect(self._stages_changed)
         self.pane.relinkRequested.connect(self.relink_clip)
@@ -141,11 +150,14 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
         file_menu.addSeparator()
+        self.open_video_action = self._action(file_menu, "Open &Video…", "Ctrl+Shift+O",
+                                              lambda: self.coach.open_videos())
         self.add_videos_action = self._action(file_menu, "&Add Videos…", "Ctrl+Shift+A", self.add_videos)
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.file_actions = [self.new_action, self.open_action, self.add_videos_action, self.quit_action]
+        self.file_actions = [self.new_action, self.open_action, self.open_video_action, self.add_videos_action,
+                             self.quit_action]
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action, self.redo_action = undo_actions(self.undo_stack, self.store_signals, self)
         edit_menu.addActions([self.undo_action, self.redo_action])
@@ -294,6 +306,7 @@ class MainWindow(QMainWindow):
         self.pane.close_clip()
         self.editor.set_clip(None, None)
         self.frame_timeline.set_clip(0)
+        self.angle_plots.set_track(None, 0)
         self.undo_stack.set_project(None)
         self.store_signals.set_project(None)
         self.history_view.set_project(None)
@@ -392,6 +405,7 @@ class MainWindow(QMainWindow):
         self.editor.set_frame(index)
         self.frame_timeline.set_current(index)
         self.stage_timeline.set_current(index)
+        self.angle_plots.set_current(index)
 
     def _current_track(self):
         with self.project.store.reading() as session:
@@ -400,7 +414,9 @@ class MainWindow(QMainWindow):
     def _refresh_statuses(self) -> None:
         if self.project is None or self.pane.clip is None:
             return
-        self.frame_timeline.set_statuses(frame_statuses(self._current_track(), self.pane.clip.frame_count))
+        track = self._current_track()
+        self.frame_timeline.set_statuses(frame_statuses(track, self.pane.clip.frame_count))
+        self.angle_plots.set_track(track, self.pane.clip.frame_count, self.pane.clip.fps)
 
     def _poses_changed(self, event: PosesChanged) -> None:
         if self.pane.clip is not None and event.clip_id == self.pane.clip.id and event.layer == WORKING_LAYER:

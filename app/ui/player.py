@@ -25,6 +25,7 @@ class Player(QObject):
     positionChanged = Signal(int)
     playingChanged = Signal(bool)
     speedChanged = Signal(float)
+    loopChanged = Signal(object)  # (first, last) frames played over and over, or None
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -34,6 +35,7 @@ class Player(QObject):
         self._position = 0
         self._origin = 0  # frame at which the wall clock was last (re)started
         self._times: np.ndarray | None = None  # VFR: each frame's presentation time (s)
+        self._loop: tuple[int, int] | None = None
         self._clock = QElapsedTimer()
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -56,6 +58,10 @@ class Player(QObject):
     def speed(self) -> float:
         return self._speed
 
+    @property
+    def loop(self) -> tuple[int, int] | None:
+        return self._loop
+
     def is_playing(self) -> bool:
         return self.timer.isActive()
 
@@ -71,6 +77,7 @@ class Player(QObject):
         frame's own presentation time rather than index / fps.
         """
         self.pause()
+        self.clear_loop()
         self._frame_count = max(int(frame_count), 0)
         self._fps = float(fps) if fps and fps > 0 else 25.0
         self._times = frame_times if frame_times is not None and len(frame_times) == self._frame_count else None
@@ -78,8 +85,26 @@ class Player(QObject):
         self.timer.setInterval(self.interval_ms())
 
     # --- commands ------------------------------------------------------------------------
+    def play_loop(self, first: int, last: int) -> None:
+        """Play frames ``first..last`` over and over from ``first`` (a moment to study); seeking
+        outside them ends the loop."""
+        first, last = sorted((self._clamp(first), self._clamp(last)))
+        self.pause()
+        self._loop = (first, last)
+        self.loopChanged.emit(self._loop)
+        self.seek(first)
+        if last > first:
+            self.play()
+
+    def clear_loop(self) -> None:
+        if self._loop is not None:
+            self._loop = None
+            self.loopChanged.emit(None)
+
     def seek(self, index: int) -> None:
         index = self._clamp(index)
+        if self._loop is not None and not self._loop[0] <= index <= self._loop[1]:
+            self.clear_loop()
         if self.is_playing():
             self._restart_clock(index)
         if index != self._position:
@@ -145,6 +170,9 @@ class Player(QObject):
 
     def _tick(self) -> None:
         target = self.frame_at(self._origin, self._clock.elapsed() * self._speed / 1000.0)
+        if self._loop is not None and target > self._loop[1]:
+            target = self._loop[0]
+            self._restart_clock(target)
         last = self._frame_count - 1
         if target >= last:
             self.pause()

@@ -2,7 +2,8 @@
 
 Two bands share the frame axis of FrameTimeline: the expert's stages (tall, named, with a
 handle at each transition) and, below, the model's predicted stages (thin and hatched) when
-set. Dragging a handle only moves the preview; on release the widget emits transitionsEdited
+set. Under them, feedback markers (:class:`TimelineMarker`) span the frames each feedback item
+is about, coloured by severity; clicking one emits markerClicked(index). Dragging a handle only moves the preview; on release the widget emits transitionsEdited
 once with the new transitions and goes back to showing what it was given, so one gesture is
 one edit and the view never owns the data: the owner applies the edit and calls set_expert.
 """
@@ -10,6 +11,7 @@ one edit and the view never owns the data: the owner applies the edit and calls 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPaintEvent, QPen
@@ -22,6 +24,7 @@ from app.ui.frame_timeline import MARGIN, FrameAxis, draw_playhead
 HANDLE_REACH = 5  # px either side of a transition where a press grabs its handle
 EXPERT_TOP, EXPERT_HEIGHT = 4, 22
 MODEL_GAP, MODEL_HEIGHT = 3, 9
+MARKER_GAP, MARKER_LANE, MARKER_LANES = 3, 7, 3  # feedback markers: overlapping ranges take lanes
 
 
 def even_split(stage_count: int, first: int, last: int) -> list[int]:
@@ -35,6 +38,39 @@ def clamp_transition(transitions: Sequence[int], index: int, frame: int, frame_c
     low = transitions[index - 1] + 1 if index > 0 else 1
     high = transitions[index + 1] - 1 if index + 1 < len(transitions) else frame_count - 1
     return min(max(int(frame), low), high)
+
+
+@dataclass(frozen=True)
+class TimelineMarker:
+    """A feedback item on the timeline: its first and last frame, its text and severity in [0, 1]."""
+
+    start: int
+    end: int
+    text: str
+    severity: float
+
+
+def marker_lanes(markers: Sequence[TimelineMarker], lanes: int = MARKER_LANES) -> list[int]:
+    """The lane of each marker: the first whose markers end before it starts (the last lane
+    takes what does not fit)."""
+    ends: list[int] = []
+    out = []
+    for marker in markers:
+        lane = next((k for k, end in enumerate(ends) if end < marker.start), None)
+        if lane is None and len(ends) < lanes:
+            lane = len(ends)
+            ends.append(marker.end)
+        elif lane is None:
+            lane = lanes - 1  # crowded: the last lane is shared
+        ends[lane] = max(ends[lane], marker.end)
+        out.append(lane)
+    return out
+
+
+def severity_color(severity: float) -> QColor:
+    """Yellow for a light point, red for a major one."""
+    s = min(1.0, max(0.0, severity))
+    return QColor.fromHsvF((50 - 50 * s) / 360, 0.85, 0.95)
 
 
 def _text_color(background: QColor) -> QColor:
@@ -52,6 +88,7 @@ class StageTimeline(QWidget):
 
     transitionsEdited = Signal(list)
     frameRequested = Signal(int)
+    markerClicked = Signal(int)  # index into the markers given to set_markers
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +97,8 @@ class StageTimeline(QWidget):
         self._colors: tuple[QColor, ...] = ()
         self._expert: list[int] | None = None
         self._model: list[int] | None = None
+        self._markers: list[TimelineMarker] = []
+        self._lanes: list[int] = []
         self._current: int | None = None
         self._drag_index: int | None = None
         self._preview: list[int] | None = None
@@ -67,7 +106,8 @@ class StageTimeline(QWidget):
         self._last_requested: int | None = None
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumHeight(EXPERT_TOP + EXPERT_HEIGHT + MODEL_GAP + MODEL_HEIGHT + 2)
+        self.setMinimumHeight(EXPERT_TOP + EXPERT_HEIGHT + MODEL_GAP + MODEL_HEIGHT + MARKER_GAP
+                              + MARKER_LANES * MARKER_LANE + 2)
 
     def sizeHint(self) -> QSize:
         return QSize(400, self.minimumHeight())
@@ -82,6 +122,7 @@ class StageTimeline(QWidget):
         self._names = tuple(stage_names)
         self._colors = tuple(QColor(c) for c in colors)
         self._expert = self._model = None
+        self._markers, self._lanes = [], []
         self._current = None
         self._end_drag()
         self.update()
@@ -97,6 +138,21 @@ class StageTimeline(QWidget):
         self._model = None if transitions is None else self._checked(transitions, "model")
         self.update()
 
+    def set_markers(self, markers: Sequence[TimelineMarker]) -> None:
+        """The feedback items of the clip (ranges outside the clip are clipped to it)."""
+        last = max(self._frame_count - 1, 0)
+        self._markers = [TimelineMarker(min(max(m.start, 0), last), min(max(m.end, m.start, 0), last), m.text,
+                                        m.severity) for m in markers]
+        order = sorted(range(len(self._markers)), key=lambda i: (self._markers[i].start, self._markers[i].end))
+        lanes = marker_lanes([self._markers[i] for i in order])
+        self._lanes = [0] * len(self._markers)
+        for i, lane in zip(order, lanes):
+            self._lanes[i] = lane
+        self.update()
+
+    def markers(self) -> list[TimelineMarker]:
+        return list(self._markers)
+
     def set_current(self, frame: int | None) -> None:
         if frame != self._current:
             self._current = frame
@@ -104,6 +160,9 @@ class StageTimeline(QWidget):
 
     def expert(self) -> list[int] | None:
         return None if self._expert is None else list(self._expert)
+
+    def model(self) -> list[int] | None:
+        return None if self._model is None else list(self._model)
 
     def shown_expert(self) -> list[int] | None:
         """What the expert band shows now: the drag preview during a drag."""
@@ -157,6 +216,18 @@ class StageTimeline(QWidget):
         return QRect(MARGIN, EXPERT_TOP + EXPERT_HEIGHT + MODEL_GAP, max(self.width() - 2 * MARGIN, 1),
                      MODEL_HEIGHT)
 
+    def marker_rect(self, index: int) -> QRectF:
+        """Where marker ``index`` is drawn: from its first frame's left edge to its last's right."""
+        marker, axis = self._markers[index], self.axis()
+        top = self.model_rect().bottom() + 1 + MARKER_GAP + self._lanes[index] * MARKER_LANE
+        left, right = axis.x_of_boundary(marker.start), axis.x_of_boundary(marker.end + 1)
+        return QRectF(left, top, max(right - left, 4.0), MARKER_LANE - 2)
+
+    def marker_at(self, x: float, y: float) -> int | None:
+        """The marker under the pointer (the most severe where several are), or None."""
+        hits = [i for i in range(len(self._markers)) if self.marker_rect(i).adjusted(-2, -1, 2, 1).contains(x, y)]
+        return max(hits, key=lambda i: self._markers[i].severity) if hits else None
+
     def handle_at(self, x: float) -> int | None:
         """Index of the expert transition whose handle is under pixel x (nearest wins)."""
         shown = self.shown_expert()
@@ -196,6 +267,10 @@ class StageTimeline(QWidget):
             self._paint_expert(painter, expert_band, shown)
         if self._model is not None:
             self._paint_model(painter, model_band, self._model)
+        for i, marker in enumerate(self._markers):
+            rect = self.marker_rect(i)
+            painter.fillRect(rect, severity_color(marker.severity))
+            painter.fillRect(QRectF(rect.left(), rect.top(), 2, rect.height()), QColor("#202020"))
         if self._current is not None and 0 <= self._current < self._frame_count:
             draw_playhead(painter, int(self.axis().x_of_center(self._current)), 0, self.height() - 1)
         painter.end()
@@ -248,6 +323,11 @@ class StageTimeline(QWidget):
             super().mousePressEvent(event)
             return
         x = event.position().x()
+        marker = self.marker_at(x, event.position().y())
+        if marker is not None:
+            self.markerClicked.emit(marker)
+            event.accept()
+            return
         handle = self.handle_at(x)
         if handle is not None:
             self._drag_index = handle
@@ -301,6 +381,12 @@ class StageTimeline(QWidget):
     def tooltip_at(self, x: float, y: float) -> str:
         """"expert: flight, frames 30-59" (or "model: ...") for the band under the pointer."""
         if self._frame_count == 0 or not self._names:
+            return ""
+        marker = self.marker_at(x, y)
+        if marker is not None:
+            m = self._markers[marker]
+            return f"frames {m.start}-{m.end}: {m.text}" if m.end != m.start else f"frame {m.start}: {m.text}"
+        if y > self.model_rect().bottom() + MARKER_GAP / 2:
             return ""
         on_model = y >= self.model_rect().top() - MODEL_GAP / 2
         transitions = self._model if on_model else self.shown_expert()

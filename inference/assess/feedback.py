@@ -156,6 +156,21 @@ def _fault_text(fault: Fault, where: str) -> tuple[str, str]:
             "Compare this moment with the model dive.")
 
 
+def fault_feedback(faults: Sequence[Fault], *, num_frames: int, level: str = "intermediate",
+                   stage_names: Sequence[str] = (), transitions: Sequence[int] | None = None) -> list[FeedbackItem]:
+    """Diving faults as feedback items in judges' words, most severe first: they are measured
+    against the rules of the sport, so they need no reference clip and no trained model."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; levels: {', '.join(LEVELS)}")
+    note = LEVEL_NOTES["diving"][level]
+    items = []
+    for fault in faults:
+        stage = stage_of(fault.start, fault.end, transitions, stage_names, num_frames)
+        text, fix = _fault_text(fault, _where(fault.start, fault.end, stage))
+        items.append(FeedbackItem(fault.name, fault.start, fault.end, stage, text, fix + note, fault.severity))
+    return sorted(items, key=lambda item: (-item.severity, item.start_frame))
+
+
 def feedback(report: DimensionReport, faults: Sequence[Fault] = (), *, sport: str = "diving",
              level: str = "intermediate", stage_names: Sequence[str] | None = None,
              transitions: Sequence[int] | None = None) -> list[FeedbackItem]:
@@ -164,7 +179,8 @@ def feedback(report: DimensionReport, faults: Sequence[Fault] = (), *, sport: st
     full (heaviest); a fault's is its own.
 
     ``stage_names`` and ``transitions`` default to the report's; ``faults`` are used for
-    diving only. Dimensions that could not be measured are left out.
+    diving only (:func:`fault_feedback` words them when there is no report). Dimensions that
+    could not be measured are left out.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; levels: {', '.join(LEVELS)}")
@@ -188,8 +204,6 @@ def feedback(report: DimensionReport, faults: Sequence[Fault] = (), *, sport: st
                                   f"target {tau:.2f} ({_where(start, end, stage)}): {seen}.", fix + note,
                                   (tau - dim.value) / tau * (0.5 + 0.5 * dim.weight / top_weight)))
     if diving:
-        for fault in faults:
-            stage = stage_of(fault.start, fault.end, bounds, names, report.num_frames)
-            text, fix = _fault_text(fault, _where(fault.start, fault.end, stage))
-            items.append(FeedbackItem(fault.name, fault.start, fault.end, stage, text, fix + note, fault.severity))
+        items += fault_feedback(faults, num_frames=report.num_frames, level=level, stage_names=names,
+                                transitions=bounds)
     return sorted(items, key=lambda item: (-item.severity, item.start_frame))

@@ -245,3 +245,74 @@ def test_a_one_stage_sport_takes_the_whole_clip_as_its_stage(tmp_path):
         result = analyze(project, project.clips()[0].id)
         assert result.stages == {"names": ["set"], "transitions": [], "source": "single stage", "confidence": 1.0}
         assert result.score is not None and result.faults == []  # diving faults are for dives only
+
+
+def test_a_lone_dive_gets_its_faults_as_feedback_without_references_or_model(tmp_path):
+    from app.project import Project
+    from inference.assess.synthetic import synthetic_dive
+
+    dive = synthetic_dive(3, 0.1, "105B")
+    with Project.create(tmp_path / "p") as project:
+        project_io.import_sequences(project, [as_sequence(dive.sample, with_score=False)], fps=30.0)
+        result = analyze(project, project.clips()[0].id)
+        assert result.score is None and result.score_note == NO_SCORE_MODEL
+        assert result.dimensions is None and "exemplar" in result.dimensions_note
+        assert result.faults, "a poor 105B shows faults a judge deducts for"
+        assert [item["topic"] for item in result.feedback] == [f["name"] for f in result.faults]
+        flight = range(*dive.sample.transitions)
+        for item in result.feedback:
+            assert item["start_frame"] <= item["end_frame"] and item["text"] and item["fix"]
+        knees = [item for item in result.feedback if item["topic"] == "knees apart"]
+        assert knees and knees[0]["start_frame"] in flight and "pike" in knees[0]["text"]
+        assert latest_assessment(project, result.clip_id)["feedback"] == result.feedback
+
+
+def test_a_marked_exemplar_is_the_comparison_and_the_found_stages_are_stored(tmp_path):
+    from app.edits import EditHistory
+    from app.exemplars import CHOSEN, exemplar_of, mark_exemplar
+    from app.project import Project
+    from app.store import queries
+    from inference.assess.synthetic import synthetic_dive
+
+    dives = [synthetic_dive(3, 0.15, "105B"), synthetic_dive(4, 0.95, "105B"), synthetic_dive(5, 0.6, "105B")]
+    with Project.create(tmp_path / "p") as project:
+        # No scores at all: no labelled library, only the coach's word for which dive is good.
+        project_io.import_sequences(project, [as_sequence(d.sample, with_score=False, with_stages=False)
+                                              for d in dives], fps=30.0)
+        query, good, _ = (c.id for c in project.clips())
+        assert exemplar_of(project, query) is None
+        before = analyze(project, query)
+        assert before.dimensions is None and "Compare with" in before.dimensions_note
+        history = EditHistory(project.store)
+        history.apply(mark_exemplar(query, good))
+        assert exemplar_of(project, query).how == CHOSEN
+        result = analyze(project, query)
+        assert result.references == [good] and result.exemplar["clip_id"] == good
+        assert len(result.dimensions["items"]) == 5
+        assert {i["topic"] for i in result.feedback} > {f["name"] for f in result.faults}
+        stored = latest_assessment(project, query)
+        assert stored["notes"]["exemplar"]["how"] == CHOSEN and stored["notes"]["score"] == NO_SCORE_MODEL
+        with project.store.reading() as session:
+            predicted = queries.stage_boundaries(session, query, "model")
+        assert predicted.transitions == tuple(result.stages["transitions"]) and result.stages["source"] == "motion rules"
+        history.undo()
+        assert exemplar_of(project, query) is None
+        with pytest.raises(Exception, match="same sport|another clip"):
+            history.apply(mark_exemplar(query, query))
+
+
+def test_without_a_mark_the_exemplar_is_the_nearest_higher_scored_clip_of_the_action(tmp_path):
+    from app.exemplars import NEAREST_HIGHER, exemplar_of
+    from app.project import Project
+    from inference.assess.synthetic import synthetic_dive
+
+    dives = [synthetic_dive(i, q, "105B") for i, q in enumerate((0.3, 0.9, 0.5, 0.7))]
+    with Project.create(tmp_path / "p") as project:
+        project_io.import_sequences(project, [as_sequence(d.sample) for d in dives], fps=30.0)
+        ids = [c.id for c in project.clips()]
+        scores = [d.sample.score for d in dives]
+        order = sorted(range(4), key=scores.__getitem__)
+        lowest, second = ids[order[0]], ids[order[1]]
+        choice = exemplar_of(project, lowest)
+        assert choice.clip_id == second and choice.how == NEAREST_HIGHER
+        assert exemplar_of(project, ids[order[-1]]) is None  # nothing scores higher than the best

@@ -1,0 +1,189 @@
+"""The clip beside its exemplar, stepping and playing together stage by stage.
+
+The athlete's clip drives one :class:`~app.ui.player.Player`; the exemplar shows the frame
+that corresponds to it (:func:`inference.assess.stage_sync.aligned_frame`), so both meet at
+every stage transition. Each side decodes in its own :class:`~app.ui.frame_loader.FrameLoader`
+(off the UI thread, newest request wins) and draws its skeleton. "Overlay the exemplar" also
+draws the exemplar's skeleton on the athlete's frame, moved to the athlete's hip centre and
+scaled to the athlete's torso length.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from app.errors import PlumbError
+from app.media.overlay_video import draw_pose
+from app.store import queries
+from app.ui.frame_loader import FrameLoader, qimage_to_rgb, rgb_to_qimage
+from app.ui.player import Player, PlayerBar
+from inference.assess.features import joint_index
+from inference.assess.stage_sync import aligned_frame
+from inference.skeletons import convert, get_skeleton
+
+EXEMPLAR_OVERLAY_COLOR = (74, 144, 217)
+
+
+def _stages(session, clip_id: int) -> tuple[int, ...] | None:
+    found = queries.stage_boundaries(session, clip_id, "expert") or queries.stage_boundaries(session, clip_id, "model")
+    return None if found is None else tuple(found.transitions)
+
+
+def _dense(track, frame_count: int, schema: str | None) -> np.ndarray | None:
+    """(T, J, 3) poses in ``schema`` (the athlete's skeleton), NaN where unknown."""
+    if track.schema is None or len(track.frames) == 0:
+        return None
+    keypoints = track.keypoints
+    if schema is not None and track.schema != schema:
+        keypoints = convert(keypoints, track.schema, schema).keypoints
+    out = np.full((frame_count, *keypoints.shape[1:]), np.nan, np.float32)
+    inside = track.frames < frame_count
+    out[track.frames[inside]] = keypoints[inside]
+    return out
+
+
+def hips_and_torso(pose: np.ndarray, schema: str) -> tuple[np.ndarray, float] | None:
+    """The hip centre and torso length (hip centre to shoulder centre) of one pose, in pixels."""
+    skeleton = get_skeleton(schema)
+    xy = pose[:, :2].astype(np.float64)
+    hips = xy[[joint_index(skeleton, "left_hip"), joint_index(skeleton, "right_hip")]].mean(0)
+    shoulders = xy[[joint_index(skeleton, "left_shoulder"), joint_index(skeleton, "right_shoulder")]].mean(0)
+    torso = float(np.linalg.norm(shoulders - hips))
+    return (hips, torso) if np.isfinite(hips).all() and np.isfinite(torso) and torso > 0 else None
+
+
+def normalised_onto(exemplar: np.ndarray, athlete: np.ndarray, schema: str) -> np.ndarray | None:
+    """The exemplar's pose moved to the athlete's hip centre and scaled to the athlete's torso."""
+    mine, theirs = hips_and_torso(athlete, schema), hips_and_torso(exemplar, schema)
+    if mine is None or theirs is None:
+        return None
+    out = exemplar.copy()
+    out[:, :2] = (exemplar[:, :2] - theirs[0]) * (mine[1] / theirs[1]) + mine[0]
+    return out
+
+
+class SideBySide(QWidget):
+    """Open with the project, the clip and its exemplar; close it to stop both decoders."""
+
+    framesShown = Signal(int, int)  # athlete frame, exemplar frame, once both are on screen
+
+    def __init__(self, project, clip_id: int, exemplar_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.clip, self.exemplar = project.clip(clip_id), project.clip(exemplar_id)
+        self.setWindowTitle(f"{self.clip.name} beside {self.exemplar.name} — Plumb")
+        with project.store.reading() as session:
+            mine, theirs = _stages(session, clip_id), _stages(session, exemplar_id)
+            track, other = queries.pose_track(session, clip_id), queries.pose_track(session, exemplar_id)
+        self.schema = track.schema
+        self.poses = _dense(track, self.clip.frame_count, None)
+        self.exemplar_poses = _dense(other, self.exemplar.frame_count, self.schema)
+        self.transitions = mine if mine is not None and theirs is not None and len(mine) == len(theirs) else ()
+        self.exemplar_transitions = theirs if self.transitions else ()
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        if not self.transitions:
+            self.note.setText("Aligned end to end: analyse both clips (or label their stages) to align them "
+                              "stage by stage.")
+        else:
+            self.note.setText("Aligned stage by stage: both clips meet at every stage transition.")
+        self.panes = [QLabel(self), QLabel(self)]
+        for pane in self.panes:
+            pane.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            pane.setMinimumSize(240, 180)
+            pane.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            pane.setStyleSheet("QLabel { background: #111; color: #ccc; }")
+        self.overlay = QCheckBox("Overlay the exemplar (scaled to the athlete's torso, at the hips)", self)
+        self.overlay.toggled.connect(lambda _on: self._redraw())
+        self.player = Player(self)
+        self.bar = PlayerBar(self.player, self)
+        self.shown: list[int | None] = [None, None]
+        self._images: list[np.ndarray | None] = [None, None]
+        self.loaders = []
+        for side, clip in enumerate((self.clip, self.exemplar)):
+            loader = FrameLoader(clip.id, project.video_path(clip), proxy_path=project.access_proxy_path(clip),
+                                 parent=self)
+            loader.frameLoaded.connect(lambda _clip, index, _ts, image, s=side: self._loaded(s, index, image))
+            loader.failed.connect(lambda _clip, message, s=side: self.panes[s].setText(message))
+            self.loaders.append(loader)
+        self.captions = [QLabel(self), QLabel(self)]
+        panes = QHBoxLayout()
+        for pane, caption in zip(self.panes, self.captions):
+            column = QVBoxLayout()
+            column.addWidget(caption)
+            column.addWidget(pane, 1)
+            panes.addLayout(column, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addLayout(panes, 1)
+        layout.addWidget(self.overlay)
+        layout.addWidget(self.bar)
+        self.player.positionChanged.connect(self._position)
+        self.player.set_clip(self.clip.frame_count, self.clip.fps)
+        self.bar.reset(self.clip.frame_count, is_vfr=False)
+        for loader in self.loaders:
+            loader.start()
+        self.resize(1100, 520)
+        self._position(0)
+
+    def exemplar_frame(self, frame: int) -> int:
+        return aligned_frame(frame, self.transitions, self.clip.frame_count, self.exemplar_transitions,
+                             self.exemplar.frame_count)
+
+    def _position(self, frame: int) -> None:
+        self.bar.show_frame(frame, frame / (self.clip.fps or 30.0))
+        self.loaders[0].request(frame)
+        self.loaders[1].request(self.exemplar_frame(frame))
+
+    def _loaded(self, side: int, index: int, image: QImage) -> None:
+        self.shown[side] = index
+        self._images[side] = qimage_to_rgb(image)
+        who = f"{self.clip.name} (athlete)" if side == 0 else f"{self.exemplar.name} (exemplar)"
+        self.captions[side].setText(f"{who}, frame {index}")
+        self._redraw()
+        if self.shown[0] == self.player.position and self.shown[1] == self.exemplar_frame(self.player.position):
+            self.framesShown.emit(self.shown[0], self.shown[1])
+
+    def _pose(self, side: int) -> np.ndarray | None:
+        poses, index = (self.poses, self.exemplar_poses)[side], self.shown[side]
+        return None if poses is None or index is None or index >= len(poses) else poses[index]
+
+    def _redraw(self) -> None:
+        for side in (0, 1):
+            rgb = self._images[side]
+            if rgb is None:
+                continue
+            drawn = draw_pose(rgb, self._pose(side), self.schema)
+            if side == 0 and self.overlay.isChecked() and self._pose(0) is not None and self._pose(1) is not None:
+                moved = normalised_onto(self._pose(1), self._pose(0), self.schema)
+                if moved is not None:
+                    drawn = _tinted(draw_pose(np.zeros_like(drawn), moved, self.schema), drawn)
+            pixmap = QPixmap.fromImage(rgb_to_qimage(drawn))
+            self.panes[side].setPixmap(pixmap.scaled(self.panes[side].size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                                     Qt.TransformationMode.SmoothTransformation))
+
+    def closeEvent(self, event) -> None:
+        self.player.pause()
+        for loader in self.loaders:
+            loader.close()
+        super().closeEvent(event)
+
+
+def _tinted(skeleton_only: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """``frame`` with the non-black pixels of ``skeleton_only`` painted in the exemplar's colour."""
+    out = frame.copy()
+    out[skeleton_only.any(axis=2)] = EXEMPLAR_OVERLAY_COLOR
+    return out
+
+
+def open_side_by_side(project, clip_id: int, exemplar_id: int, parent: QWidget | None = None) -> SideBySide:
+    """The window, shown; PlumbError (e.g. a clip without video) says why it cannot open."""
+    for clip in (project.clip(clip_id), project.clip(exemplar_id)):
+        if clip.path is None:
+            raise PlumbError(f"{clip.name} has no video; attach it with plumb relink to see it side by side")
+    window = SideBySide(project, clip_id, exemplar_id, parent)
+    window.show()
+    return window
