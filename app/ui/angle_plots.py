@@ -16,6 +16,9 @@ from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
 
 from inference.assess.kinematics import CURVES, MOTION_CURVES, angle_curves, motion_curves
 
+# Frames without a pose that a curve is drawn across (interpolation-sized gaps).
+MAX_JOINED_GAP = 5
+
 VIEWS = {"Joint angles": CURVES, "Height and speed": ("height", "speed"), "Trunk spin": ("trunk spin",)}
 UNITS = {"Joint angles": "degrees", "Height and speed": "body heights, per second",
          "Trunk spin": "degrees per second"}
@@ -79,7 +82,16 @@ class AnglePlots(pg.PlotWidget):
         frames = np.arange(frame_count)
         for name, item in self._curves.items():
             values = curves.get(name)
-            item.setData(frames, values) if values is not None else item.setData([], [])
+            if values is None:
+                item.setData([], [])
+                continue
+            # Only frames with a value are drawn, joined across short gaps: poses placed on
+            # every other frame would otherwise draw no line at all, while a long lost stretch
+            # stays a visible break.
+            known = np.isfinite(values)
+            x, y = frames[known], np.asarray(values)[known]
+            joined = np.append(np.diff(x) <= MAX_JOINED_GAP, False)
+            item.setData(x, y, connect=joined)
         self.setXRange(0, max(frame_count - 1, 1), padding=0.01)
         self._fit_y()
 

@@ -16,7 +16,7 @@ def test_plots_follow_the_playhead_and_a_click_seeks(qtbot, make_window, dive_pr
     plots = window.angle_plots
     frames, knees = plots.curve("knees")
     clip = window.project.clip(1)
-    assert len(frames) == clip.frame_count and np.nanmax(knees) > 150
+    assert 0 < len(frames) <= clip.frame_count and frames.max() < clip.frame_count and np.nanmax(knees) > 150
     window.pane.player.seek(30)
     wait_for_frame(qtbot, window, 30)
     assert plots.cursor_frame() == 30
@@ -47,3 +47,19 @@ def test_the_plot_switches_to_height_speed_and_trunk_spin(qtbot, make_window, di
     window.pane.player.seek(40)
     wait_for_frame(qtbot, window, 40)
     assert plots.cursor_frame() == 40
+
+
+def test_poses_on_every_other_frame_still_draw_a_line(qtbot):
+    from app.ui.angle_plots import AnglePlots
+    from tests.helpers.corrected_project import stick_figure
+
+    plots = AnglePlots()
+    qtbot.addWidget(plots)
+    keypoints = np.full((40, 16, 3), np.nan, np.float32)
+    keypoints[::2] = [stick_figure(f) for f in range(0, 40, 2)]
+    keypoints[30:] = np.nan  # a long lost stretch at the end
+    plots.set_poses(keypoints, "mpii16", 40)
+    frames, knees = plots.curve("knees")
+    assert frames.tolist() == list(range(0, 30, 2)) and np.isfinite(knees).all()
+    path = plots._curves["knees"].curve.getPath()
+    assert path.elementCount() == len(frames)  # one move, then a line to every later point
