@@ -184,7 +184,7 @@ def evaluate_pose(project) -> dict:
     if not found:
         raise PlumbError("The project has no corrected frames to measure on; correct some frames first.")
     path = latest_pose_model(project)
-    networks: dict[str, LandmarkRunner] = {"bundled": LandmarkRunner(LandmarkNet())}
+    networks: dict[str, LandmarkRunner] = {"bundled": LandmarkRunner.for_inference()}
     frames_used = found
     if path is not None:
         try:
@@ -193,7 +193,7 @@ def evaluate_pose(project) -> dict:
             raise PlumbError(str(exc)) from exc
         held = {tuple(int(v) for v in pair) for pair in np.asarray(extra.get("val_frames", [])).reshape(-1, 2).tolist()}
         frames_used = [c for c in found if (c.clip_id, c.frame) in held]
-        networks = {"project": LandmarkRunner(net, refine_heatmap=False), **networks}
+        networks = {"project": LandmarkRunner.for_inference(net, refine_heatmap=False), **networks}
     if not frames_used:
         raise PlumbError("None of the frames the model was validated on is still corrected; train it again.")
     schema = frames_used[0].schema

@@ -205,14 +205,41 @@ class LandmarkRunner:
         self.net = (net or LandmarkNet()).to(self.device).eval()
         self.refine_heatmap = refine_heatmap
 
-    @torch.inference_mode()
+    @classmethod
+    def for_inference(cls, net: LandmarkNet | None = None, device: str | torch.device = "cpu",
+                      refine_heatmap: bool = True) -> LandmarkRunner:
+        """A runner for a network that no longer changes: on a CPU it runs through ONNX
+        Runtime (:mod:`inference.pose.landmark_onnx`), on a GPU through torch."""
+        if torch.device(device).type != "cpu":
+            return cls(net, device, refine_heatmap)
+        from inference.pose.landmark_onnx import OnnxLandmarkNet
+
+        return _OnnxLandmarkRunner(OnnxLandmarkNet(net), refine_heatmap)
+
+    def _forward(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        with torch.inference_mode():
+            points, flags, heatmaps = self.net(torch.from_numpy(batch).to(self.device))
+        heatmaps = heatmaps.float().cpu().numpy() if self.refine_heatmap else None
+        return points.float().cpu().numpy(), flags.float().cpu().numpy(), heatmaps
+
     def run(self, image: np.ndarray, regions: list[Region]) -> list[Landmarks]:
         if not regions:
             return []
         batch = np.stack([crop(image, r) for r in regions]).astype(np.float32) / 255.0
-        points, flags, heatmaps = self.net(torch.from_numpy(batch).to(self.device))
-        points, flags = points.float().cpu().numpy(), flags.float().cpu().numpy()
-        if not self.refine_heatmap:
+        points, flags, heatmaps = self._forward(batch)
+        if heatmaps is None:
             return [decode(p, f, r) for p, f, r in zip(points, flags, regions)]
-        heatmaps = heatmaps.float().cpu().numpy()
         return [decode(p, f, r, hm) for p, f, r, hm in zip(points, flags, regions, heatmaps)]
+
+
+class _OnnxLandmarkRunner(LandmarkRunner):
+    """LandmarkRunner whose network pass is an exported ONNX graph (weights fixed when made)."""
+
+    def __init__(self, onnx_net, refine_heatmap: bool) -> None:  # noqa: ANN001 - OnnxLandmarkNet
+        self.device = torch.device("cpu")
+        self.net = None
+        self.onnx_net = onnx_net
+        self.refine_heatmap = refine_heatmap
+
+    def _forward(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        return self.onnx_net(batch, heatmaps=self.refine_heatmap)

@@ -182,3 +182,18 @@ def test_compact_frames_keep_the_body_pixel_for_pixel() -> None:
     assert small.image.nbytes < image.nbytes / 2
     a, b = labelled_region(frame), labelled_region(small)
     assert np.array_equal(crop(frame.image, a), crop(small.image, b))
+
+
+@pytest.mark.parametrize("refine_heatmap", [True, False])
+def test_onnx_runner_gives_the_torch_runners_landmarks(runner: LandmarkRunner, refine_heatmap: bool) -> None:
+    """Inference on a CPU goes through ONNX Runtime; it must be the same function."""
+    rng = np.random.default_rng(5)
+    image = cv2.GaussianBlur(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), (0, 0), 3)
+    regions = [Region(150.0, 110.0, 180.0, 0.3), Region(200.0, 120.0, 90.0, -2.0)]
+    torch_runner = LandmarkRunner(runner.net, refine_heatmap=refine_heatmap)
+    fast = LandmarkRunner.for_inference(runner.net, refine_heatmap=refine_heatmap)
+    assert type(fast) is not LandmarkRunner
+    for a, b in zip(torch_runner.run(image, regions), fast.run(image, regions)):
+        assert np.abs(a.points - b.points).max() < 0.05
+        assert a.flag == pytest.approx(b.flag, abs=1e-4)
+        assert np.allclose(a.hip, b.hip, atol=0.05)
