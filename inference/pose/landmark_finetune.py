@@ -61,6 +61,7 @@ class FinetuneConfig:
     seed: int = 0
     device: str = "cpu"
     flag_weight: float = 0.1  # keeps the network's "a person is here" flag up on labelled bodies
+    keep_weight: float = 1.0  # how strongly the outputs the labels do not teach stay the bundled network's
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,21 @@ def validation_pckh(runner: LandmarkRunner, frames: Sequence[LabelledFrame], sch
     return float(pckh(predicted, truth, labelled).overall)
 
 
+def _kept_outputs_loss(points: torch.Tensor, base_points: torch.Tensor, untaught: torch.Tensor) -> torch.Tensor:
+    """How far the outputs the labels do not teach moved from the bundled network's on the same
+    crops: the hip centre and body axis point (the next frame's region is built from them, so a
+    drift there loses the body however good the joints are), the landmarks the schema is not
+    made from, and every landmark's visibility and presence (the joints' confidences)."""
+    taught_xy = torch.cat([~untaught, torch.zeros(len(points[0]) - len(untaught), dtype=torch.bool,
+                                                  device=untaught.device)])
+    xy = torch.nn.functional.smooth_l1_loss(points[..., :2] / INPUT_SIZE, base_points[..., :2] / INPUT_SIZE,
+                                            reduction="none", beta=0.02).sum(-1)
+    position = xy[:, ~taught_xy].mean()
+    confidence = torch.nn.functional.mse_loss(torch.sigmoid(points[:, :N_LANDMARKS, 3:5]),
+                                              torch.sigmoid(base_points[:, :N_LANDMARKS, 3:5]))
+    return position + confidence
+
+
 def finetune(train: Sequence[LabelledFrame], val: Sequence[LabelledFrame], config: FinetuneConfig,
              base: LandmarkNet | None = None, progress: Callable[[EpochResult], None] | None = None,
              cancelled: Callable[[], bool] | None = None) -> FinetuneResult:
@@ -190,6 +206,10 @@ def finetune(train: Sequence[LabelledFrame], val: Sequence[LabelledFrame], confi
     regions = [labelled_region(f) for f in train]
     usable = [i for i, r in enumerate(regions) if r is not None]
     evaluator = LandmarkRunner(net, device, refine_heatmap=False)
+    teacher = (copy.deepcopy(base) if base is not None else LandmarkNet()).to(device).eval()
+    for parameter in teacher.parameters():
+        parameter.requires_grad_(False)
+    untaught = torch.as_tensor(~schema_matrix(schema).any(axis=0), device=device)
     base_val = validation_pckh(LandmarkRunner(base or LandmarkNet(), device), val, schema)
     best_val, best_epoch, best_state = validation_pckh(evaluator, val, schema), 0, copy.deepcopy(net.state_dict())
     optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
@@ -212,6 +232,10 @@ def finetune(train: Sequence[LabelledFrame], val: Sequence[LabelledFrame], confi
             error = torch.nn.functional.smooth_l1_loss(predicted, target, reduction="none", beta=0.02).sum(-1)
             loss = (error * mask).sum() / mask.sum().clamp(min=1.0)
             loss = loss - config.flag_weight * torch.log(flags.clamp(min=1e-6)).mean()
+            if config.keep_weight:
+                with torch.no_grad():
+                    base_points, _, _ = teacher(images)
+                loss = loss + config.keep_weight * _kept_outputs_loss(points, base_points, untaught)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
