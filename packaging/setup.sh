@@ -33,12 +33,16 @@ if command -v dpkg-query >/dev/null 2>&1; then
     if ! "$python" -m venv --help >/dev/null 2>&1 || ! "$python" -c 'import ensurepip' 2>/dev/null; then
         missing="$missing python3-venv"
     fi
+    # The tests start PostgreSQL servers of their own (team projects run on PostgreSQL).
+    if [ -n "$extras" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+        missing="$missing postgresql"
+    fi
     if [ -n "$missing" ]; then
         if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
             echo "plumb setup: installing system packages:$missing"
             apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
         else
-            echo "plumb setup: the window needs these system packages; install them as root:" >&2
+            echo "plumb setup: the window (and, for the tests, PostgreSQL) needs these system packages; install them as root:" >&2
             echo "  sudo apt-get install$missing" >&2
         fi
     fi

@@ -143,7 +143,7 @@ class Setting(Base):
     __tablename__ = "setting"
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSON)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class TrainedModel(Base):
