@@ -257,12 +257,7 @@ def _pose_clip(project: Project, clip: ClipRecord, options: PoseOptions, layer: 
     if options.rerun:
         with project.store.transaction() as tx:
             tx.session.execute(delete(PoseFrame).where(PoseFrame.clip_id == clip.id, PoseFrame.layer == layer))
-    with project.store.reading() as session:
-        done = stored_frames(session, clip.id, layer)
-    # After the first frame the model has not seen (a run of a few frames alone leaves holes).
-    missing = np.setdiff1d(np.arange(clip.frame_count), done)
-    first = int(missing[0]) if missing.size else clip.frame_count
-    start = options.start if first == 0 else _resume_start(project, clip.id, layer, first)
+    first, start = resume_point(project, clip, options, layer)
     if first < clip.frame_count:
         _run_frames(project, clip, options, layer, first, start, progress, cancel, backend)
     if cancel is not None and cancel():
@@ -270,6 +265,19 @@ def _pose_clip(project: Project, clip: ClipRecord, options: PoseOptions, layer: 
     _refuse_if_nobody(project, clip, layer)
     changed = finish_clip(project, clip, options, layer)
     return {"clip": clip.id, "finished": True, "refined_frames": changed}
+
+
+def resume_point(project: Project, clip: ClipRecord, options: PoseOptions, layer: str
+                 ) -> tuple[int, StartBox | StartPoint | None]:
+    """(first frame to run, where the athlete starts): after the first frame the model has not
+    seen (a run of a few frames alone leaves holes), from the athlete's last box before it."""
+    if options.rerun:
+        return 0, options.start
+    with project.store.reading() as session:
+        done = stored_frames(session, clip.id, layer)
+    missing = np.setdiff1d(np.arange(clip.frame_count), done)
+    first = int(missing[0]) if missing.size else clip.frame_count
+    return first, options.start if first == 0 else _resume_start(project, clip.id, layer, first)
 
 
 def pose_frames(project: Project, clip: ClipRecord, options: PoseOptions, first: int, last: int,
@@ -327,16 +335,43 @@ def _resume_start(project: Project, clip_id: int, layer: str, first: int) -> Sta
     return StartBox(first, (row.bbox_x1, row.bbox_y1, row.bbox_x2, row.bbox_y2))
 
 
-def _run_frames(project, clip, options, layer, first, start, progress, cancel, given, stop=None) -> None:
-    path = project.video_path(clip)
+@dataclass(frozen=True)
+class VideoJob:
+    """What a model run over one clip's video needs, without the project (a batch worker may
+    run it on another machine that sees the same video paths)."""
+
+    video: Path
+    proxy: Path | None
+    size: tuple[int, int]
+    frame_count: int
+    first: int = 0
+    start: StartBox | StartPoint | None = None
+    stop: int | None = None
+
+
+def video_job(project: Project, clip: ClipRecord, first: int, start, stop: int | None = None) -> VideoJob:
     proxy = project.access_proxy_path(clip)
-    source = FrameSource(path, proxy_path=proxy if proxy.exists() else None)
+    return VideoJob(project.video_path(clip), proxy if proxy.exists() else None, (clip.width, clip.height),
+                    clip.frame_count, first, start, stop)
+
+
+def model_run(job: VideoJob, options: PoseOptions, backend: PoseBackend,
+              cancel: Cancel | None = None) -> Iterator[FrameResult]:
+    """The model's result on each frame of the job, in order: decode, detect, follow."""
+    source = FrameSource(job.video, proxy_path=job.proxy)
+    try:
+        runner = PoseRunner(backend, options.schema, image_size=job.size, start=job.start)
+        count = job.frame_count if job.stop is None else min(job.stop, job.frame_count)
+        yield from runner.run(_frames(source, count, job.first, cancel, True), source.frame)
+    finally:
+        source.close()
+
+
+def _run_frames(project, clip, options, layer, first, start, progress, cancel, given, stop=None) -> None:
     backend = _backend(options, "video", given, project)
     batch: list[FrameResult] = []
     try:
-        runner = PoseRunner(backend, options.schema, image_size=(clip.width, clip.height), start=start)
-        count = clip.frame_count if stop is None else min(stop, clip.frame_count)
-        for result in runner.run(_frames(source, count, first, cancel, True), source.frame):
+        for result in model_run(video_job(project, clip, first, start, stop), options, backend, cancel):
             batch.append(result)
             if len(batch) >= BATCH:
                 _commit_batch(project, clip.id, options.schema, layer, batch)
@@ -348,37 +383,42 @@ def _run_frames(project, clip, options, layer, first, start, progress, cancel, g
         if batch:
             _commit_batch(project, clip.id, options.schema, layer, batch)
         backend.close()
-        source.close()
 
 
 def _commit_batch(project: Project, clip_id: int, schema: str, layer: str, batch: list[FrameResult]) -> None:
+    with project.store.transaction() as tx:
+        merge_results(tx, clip_id, schema, layer, batch)
+
+
+def merge_results(tx, clip_id: int, schema: str, layer: str, batch: list[FrameResult]) -> None:
+    """Write a model run's results: the raw layer takes them, the working layer merges them
+    without touching manual joints."""
     joints = get_skeleton(schema).num_joints
     frames = [r.frame for r in batch]
     new_kp = np.stack([r.keypoints if r.keypoints is not None else np.full((joints, 3), np.nan, np.float32)
                        for r in batch]).astype(np.float32)
     new_source = np.where(np.isfinite(new_kp[..., 0]), JointSource.MODEL, JointSource.NONE).astype(np.uint8)
-    with project.store.transaction() as tx:
-        session = tx.session
-        raw = rows_by_frame(session, clip_id, layer, frames)
-        for i, r in enumerate(batch):
-            upsert(session, raw, clip_id=clip_id, layer=layer, frame=r.frame, schema=schema, keypoints=new_kp[i],
-                   visibility=visibility_from_confidence(new_kp[i]), source=new_source[i], bbox=r.bbox)
-        working = rows_by_frame(session, clip_id, WORKING_LAYER, frames)
-        _check_schema(working, schema)
-        old_kp = np.full_like(new_kp, np.nan)
-        old_source = np.zeros_like(new_source)
-        old_vis = np.zeros_like(new_source)
-        for i, f in enumerate(frames):
-            if f in working:
-                old_kp[i], old_vis[i], old_source[i] = row_arrays(working[f])
-        kp, source, changed = merge_model_run(old_kp, old_source, new_kp, new_source, propagate=False)
-        manual = source == JointSource.MANUAL
-        visibility = np.where(manual, old_vis, visibility_from_confidence(kp))
-        for i in changed.tolist():
-            r = batch[i]
-            upsert(session, working, clip_id=clip_id, layer=WORKING_LAYER, frame=r.frame, schema=schema,
-                   keypoints=kp[i], visibility=visibility[i], source=source[i], bbox=r.bbox, keep_bbox=True)
-        tx.announce(PosesChanged(clip_id, frozenset(frames[i] for i in changed.tolist()), WORKING_LAYER))
+    session = tx.session
+    raw = rows_by_frame(session, clip_id, layer, frames)
+    for i, r in enumerate(batch):
+        upsert(session, raw, clip_id=clip_id, layer=layer, frame=r.frame, schema=schema, keypoints=new_kp[i],
+               visibility=visibility_from_confidence(new_kp[i]), source=new_source[i], bbox=r.bbox)
+    working = rows_by_frame(session, clip_id, WORKING_LAYER, frames)
+    _check_schema(working, schema)
+    old_kp = np.full_like(new_kp, np.nan)
+    old_source = np.zeros_like(new_source)
+    old_vis = np.zeros_like(new_source)
+    for i, f in enumerate(frames):
+        if f in working:
+            old_kp[i], old_vis[i], old_source[i] = row_arrays(working[f])
+    kp, source, changed = merge_model_run(old_kp, old_source, new_kp, new_source, propagate=False)
+    manual = source == JointSource.MANUAL
+    visibility = np.where(manual, old_vis, visibility_from_confidence(kp))
+    for i in changed.tolist():
+        r = batch[i]
+        upsert(session, working, clip_id=clip_id, layer=WORKING_LAYER, frame=r.frame, schema=schema,
+               keypoints=kp[i], visibility=visibility[i], source=source[i], bbox=r.bbox, keep_bbox=True)
+    tx.announce(PosesChanged(clip_id, frozenset(frames[i] for i in changed.tolist()), WORKING_LAYER))
 
 
 def _check_schema(rows: dict, schema: str) -> None:
@@ -389,41 +429,46 @@ def _check_schema(rows: dict, schema: str) -> None:
 
 def finish_clip(project: Project, clip: ClipRecord, options: PoseOptions, layer: str) -> int:
     """Propagate manual corrections, fill short gaps, smooth (optional) over the whole clip."""
-    T, joints = clip.frame_count, get_skeleton(options.schema).num_joints
     with project.store.transaction() as tx:
-        session = tx.session
-        raw_rows = rows_by_frame(session, clip.id, layer)
-        working = rows_by_frame(session, clip.id, WORKING_LAYER)
-        _check_schema(working, options.schema)
-        model_kp = np.full((T, joints, 3), np.nan, np.float32)
-        for f, row in raw_rows.items():
-            model_kp[f] = row_arrays(row)[0]
-        kp = np.full((T, joints, 3), np.nan, np.float32)
-        source = np.zeros((T, joints), np.uint8)
-        vis = np.zeros((T, joints), np.uint8)
-        for f, row in working.items():
-            kp[f], vis[f], source[f] = row_arrays(row)
-        before_kp, before_source = kp.copy(), source.copy()
-        # Working joints other than manual ones are model output after the batch merges, so
-        # the track is rebuilt from the raw run: manual joints as keyframes, corrections
-        # propagated between them, then gaps filled.
-        manual = source == JointSource.MANUAL
-        model_source = np.where(np.isfinite(model_kp[..., 0]), JointSource.MODEL, JointSource.NONE).astype(np.uint8)
-        kp, source = propagate_from_keyframes(model_kp, model_source, np.where(manual[..., None], kp, np.nan))
-        kp = np.where(manual[..., None], before_kp, kp)
-        trusted = (source == JointSource.MANUAL) | (
-            (source == JointSource.MODEL) & (np.nan_to_num(kp[..., 2]) >= TRUSTED_CONFIDENCE))
-        max_gap = options.max_gap if options.max_gap is not None else max(1, round(clip.fps / 3))
-        kp, source = interpolate_gaps(kp, source, trusted, max_gap=max_gap)
-        if options.smooth > 0:
-            kp = smooth_track(kp, locked=source == JointSource.MANUAL, strength=options.smooth)
-        changed = [f for f in range(T) if not (np.array_equal(kp[f], before_kp[f], equal_nan=True)
-                                               and np.array_equal(source[f], before_source[f]))]
-        for f in changed:
-            keep_vis = source[f] == JointSource.MANUAL
-            upsert(session, working, clip_id=clip.id, layer=WORKING_LAYER, frame=f, schema=options.schema,
-                   keypoints=kp[f], visibility=np.where(keep_vis, vis[f], visibility_from_confidence(kp[f])),
-                   source=source[f], bbox=None, keep_bbox=True)
-        if changed:
-            tx.announce(PosesChanged(clip.id, frozenset(changed), WORKING_LAYER))
+        return finish_clip_in(tx, clip, options, layer)
+
+
+def finish_clip_in(tx, clip: ClipRecord, options: PoseOptions, layer: str) -> int:
+    """finish_clip inside a transaction of the caller's; returns the number of frames changed."""
+    T, joints = clip.frame_count, get_skeleton(options.schema).num_joints
+    session = tx.session
+    raw_rows = rows_by_frame(session, clip.id, layer)
+    working = rows_by_frame(session, clip.id, WORKING_LAYER)
+    _check_schema(working, options.schema)
+    model_kp = np.full((T, joints, 3), np.nan, np.float32)
+    for f, row in raw_rows.items():
+        model_kp[f] = row_arrays(row)[0]
+    kp = np.full((T, joints, 3), np.nan, np.float32)
+    source = np.zeros((T, joints), np.uint8)
+    vis = np.zeros((T, joints), np.uint8)
+    for f, row in working.items():
+        kp[f], vis[f], source[f] = row_arrays(row)
+    before_kp, before_source = kp.copy(), source.copy()
+    # Working joints other than manual ones are model output after the batch merges, so
+    # the track is rebuilt from the raw run: manual joints as keyframes, corrections
+    # propagated between them, then gaps filled.
+    manual = source == JointSource.MANUAL
+    model_source = np.where(np.isfinite(model_kp[..., 0]), JointSource.MODEL, JointSource.NONE).astype(np.uint8)
+    kp, source = propagate_from_keyframes(model_kp, model_source, np.where(manual[..., None], kp, np.nan))
+    kp = np.where(manual[..., None], before_kp, kp)
+    trusted = (source == JointSource.MANUAL) | (
+        (source == JointSource.MODEL) & (np.nan_to_num(kp[..., 2]) >= TRUSTED_CONFIDENCE))
+    max_gap = options.max_gap if options.max_gap is not None else max(1, round(clip.fps / 3))
+    kp, source = interpolate_gaps(kp, source, trusted, max_gap=max_gap)
+    if options.smooth > 0:
+        kp = smooth_track(kp, locked=source == JointSource.MANUAL, strength=options.smooth)
+    changed = [f for f in range(T) if not (np.array_equal(kp[f], before_kp[f], equal_nan=True)
+                                           and np.array_equal(source[f], before_source[f]))]
+    for f in changed:
+        keep_vis = source[f] == JointSource.MANUAL
+        upsert(session, working, clip_id=clip.id, layer=WORKING_LAYER, frame=f, schema=options.schema,
+               keypoints=kp[f], visibility=np.where(keep_vis, vis[f], visibility_from_confidence(kp[f])),
+               source=source[f], bbox=None, keep_bbox=True)
+    if changed:
+        tx.announce(PosesChanged(clip.id, frozenset(changed), WORKING_LAYER))
     return len(changed)

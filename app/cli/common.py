@@ -34,12 +34,12 @@ def strict_json(value: Any) -> Any:
     return value
 
 
-def progress_line(label: str):
-    """A progress callback printing `label: done/total` on stderr (rewritten in place on a terminal)."""
+def progress_line(label: str, unit: str = "frames"):
+    """A progress callback printing `label: done/total unit` on stderr (rewritten in place on a terminal)."""
     def report(done: int, total: int) -> None:
         if sys.stderr.isatty() or done == total:
             end = "\n" if done == total else "\r"
-            print(f"{label}: {done}/{total} frames", end=end, file=sys.stderr, flush=True)
+            print(f"{label}: {done}/{total} {unit}", end=end, file=sys.stderr, flush=True)
     return report
 
 

@@ -88,6 +88,9 @@ def cmd_pose(args: argparse.Namespace) -> int:
             clips = [known[i] for i in args.clip]
         options = _options(args)
         _check_start_inside(options, clips)
+        if args.workers is not None or args.scheduler:
+            results, skipped = _pose_on_cluster(project, clips, options, args)
+            return _report(results, skipped, args)
         results, skipped = [], []
         for clip in clips:
             problem = project.media_problem(clip)
@@ -105,16 +108,36 @@ def cmd_pose(args: argparse.Namespace) -> int:
                 continue
             results.append(result)
             if not args.json:
-                print(f"Clip {clip.id} ({clip.name}): poses written; {result['refined_frames']} frames refined "
-                      "(propagated corrections, filled gaps)", file=sys.stdout)
-        if args.json:
-            print_json(results + [{"clip": item["clip"], "finished": False, "skipped": item["reason"]}
-                                  for item in skipped])
-        elif skipped:
-            print(f"{len(results)} clip(s) annotated, {len(skipped)} skipped:")
-            for item in skipped:
-                print(f"  clip {item['clip']} ({item['name']}): {item['reason']}")
+                _print_written(clip.id, clip.name, result)
+        return _report(results, skipped, args)
+
+
+def _print_written(clip_id: int, name: str, result: dict) -> None:
+    print(f"Clip {clip_id} ({name}): poses written; {result['refined_frames']} frames refined "
+          "(propagated corrections, filled gaps)", file=sys.stdout)
+
+
+def _report(results: list[dict], skipped: list[dict], args: argparse.Namespace) -> int:
+    if args.json:
+        print_json(results + [{"clip": item["clip"], "finished": False, "skipped": item["reason"]}
+                              for item in skipped])
+    elif skipped:
+        print(f"{len(results)} clip(s) annotated, {len(skipped)} skipped:")
+        for item in skipped:
+            print(f"  clip {item['clip']} ({item['name']}): {item['reason']}")
     return EXIT_ERROR if skipped else 0
+
+
+def _pose_on_cluster(project, clips, options, args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
+    from app.batch import dask_client, pose_clips_on_cluster
+
+    names = {c.id: c.name for c in clips}
+    with dask_client(args.workers, args.scheduler) as client:
+        results, skipped = pose_clips_on_cluster(project, clips, options, client, done=progress_line("pose", unit="clips"))
+    if not args.json:
+        for result in results:
+            _print_written(result["clip"], names[result["clip"]], result)
+    return results, skipped
 
 
 def _pose_arguments(parser: argparse.ArgumentParser) -> None:
@@ -147,5 +170,10 @@ def add_parsers(commands) -> None:
     which.add_argument("--all", action="store_true")
     pose.add_argument("--rerun", action="store_true",
                       help="run the model again on every frame (manual joints are still kept)")
+    cluster = pose.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=int, metavar="N",
+                         help="run the clips on a local Dask cluster of N worker processes")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="run the clips on the workers of a running Dask scheduler (tcp://HOST:PORT)")
     _pose_arguments(pose)
     pose.set_defaults(run=cmd_pose)
