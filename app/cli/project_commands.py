@@ -102,6 +102,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         if args.undo or args.redo:
+            # Each command is a session of its own: the command line undoes the annotator's edits.
+            project.history.scope = "annotator"
             step = project.history.undo if args.undo else project.history.redo
             entry = step()
             if entry is None:
@@ -150,8 +152,9 @@ def add_parsers(commands) -> None:
     hist = commands.add_parser("history", help="list the edit history, or undo/redo the last edit")
     hist.add_argument("project")
     step = hist.add_mutually_exclusive_group()
-    step.add_argument("--undo", action="store_true", help="undo the newest edit")
-    step.add_argument("--redo", action="store_true", help="redo the edit undone last")
+    step.add_argument("--undo", action="store_true",
+                      help="undo your newest edit (refused if someone has changed it since)")
+    step.add_argument("--redo", action="store_true", help="redo the edit you undid last")
     hist.add_argument("--limit", type=int, default=50)
     hist.add_argument("--json", action="store_true")
     hist.set_defaults(run=cmd_history)

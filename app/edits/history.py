@@ -3,21 +3,32 @@
 The log lives in the project database, so undo and redo work across restarts and a crash
 cannot separate an edit from its log entry: both are written in the same transaction.
 States: done (undoable), undone (redoable), dropped (undone, then superseded by a new edit).
+
+Undo is yours: each history has a session (a window, a command) and, by default, undoes and
+redoes only the edits of its own session; the command line's history works on the annotator's
+edits from any session. Before anything is written back, the values the edit left must still
+be there: an edit whose target somebody has changed since is refused, naming who and when,
+rather than silently reverting their work. The check compares values, not flags, so it holds
+for any process and any database.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
+from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.edits.edit import Edit
+from app.edits.presence import live_sessions
 from app.edits.snapshot import ClipDataTarget, read_all
 from app.edits.targets import TARGET_KINDS, Target
 from app.errors import EditError
 from app.store.events import HistoryChanged
-from app.store.models import EditLogEntry, utc_now
+from app.store.models import EditLogEntry, PlumbSession, utc_now
 from app.store.records import HistoryEntry
 from app.store.store import Store, Transaction
 
@@ -32,10 +43,32 @@ def target_from_json(kind: str, data: dict) -> Target:
         raise EditError(f"The edit log holds an edit of unknown kind {kind!r}; a newer Plumb wrote it.") from exc
 
 
+Scope = Literal["session", "annotator"]
+
+
 class EditHistory:
-    def __init__(self, store: Store, annotator: Callable[[], str | None] = lambda: None) -> None:
+    """scope: "session" undoes this history's own edits (a window); "annotator" undoes the
+    current annotator's edits whichever session made them (the command line, where each
+    command is a new session)."""
+
+    def __init__(self, store: Store, annotator: Callable[[], str | None] = lambda: None,
+                 session_id: str | None = None, scope: Scope = "session") -> None:
         self._store = store
         self._annotator = annotator
+        self.session_id = session_id or str(uuid.uuid4())
+        self.scope: Scope = scope
+
+    def _mine(self, session: Session):
+        """The edit log rows this history may undo and redo: in a window, its own edits and the
+        annotator's edits from sessions that have ended (undo still works after a restart), never
+        those of another window that is open."""
+        annotator = self._annotator()
+        same_annotator = EditLogEntry.annotator.is_(None) if annotator is None else EditLogEntry.annotator == annotator
+        if self.scope == "annotator":
+            return same_annotator
+        others = [row.id for row in live_sessions(session) if row.id != self.session_id]
+        ended = same_annotator & (EditLogEntry.session_id.is_(None) | EditLogEntry.session_id.not_in(others))
+        return (EditLogEntry.session_id == self.session_id) | ended
 
     def apply(self, edit: Edit) -> int | None:
         """Check and write the edit in one transaction and log it; returns its log id.
@@ -57,10 +90,14 @@ class EditHistory:
                 old.append(target.read(session))
                 target.write(session, value, annotator)
                 session.flush()
-            session.execute(update(EditLogEntry).where(EditLogEntry.state == "undone")
+            # The values as the database holds them (joints are stored as float32): an undo
+            # checks that they are still there before it writes the old ones back.
+            session.expire_all()
+            new = [target.read(session) for target, _ in edit.changes]
+            session.execute(update(EditLogEntry).where(EditLogEntry.state == "undone", self._mine(session))
                             .values(state="dropped", changed_at=utc_now()))
             entry = EditLogEntry(
-                annotator=annotator, kind=edit.kind, clip_id=edit.clip_id,
+                annotator=annotator, kind=edit.kind, clip_id=edit.clip_id, session_id=self.session_id,
                 description=edit.description[:255],
                 target={"changes": [{"kind": t.kind, **t.to_json()} for t, _ in edit.changes]},
                 old=old, new=new, state="done",
@@ -81,15 +118,19 @@ class EditHistory:
         """
         session = tx.session
         session.flush()
+        # Read back from the database, as an undo will read the values to check them: objects
+        # still in the session may hold what the database gives back differently (time zones).
+        session.expire_all()
         news = read_all(session, [target for target, _ in before])
         changed = [(target, old, new) for (target, old), new in zip(before, news) if new != old]
         if not changed:
             return None
-        session.execute(update(EditLogEntry).where(EditLogEntry.state == "undone")
+        session.execute(update(EditLogEntry).where(EditLogEntry.state == "undone", self._mine(session))
                         .values(state="dropped", changed_at=utc_now()))
         clips = {t.clip_id for t, _, _ in changed}
         entry = EditLogEntry(
             annotator=self._annotator(), kind=kind, clip_id=clips.pop() if len(clips) == 1 else None,
+            session_id=self.session_id,
             description=description[:255],
             target={"changes": [{"kind": t.kind, **t.to_json()} for t, _, _ in changed]},
             old=[old for _, old, _ in changed], new=[new for _, _, new in changed], state="done",
@@ -115,6 +156,8 @@ class EditHistory:
                 return None
             targets = [target_from_json(c["kind"], c) for c in entry.target["changes"]]
             values = entry.old if to_state == "undone" else entry.new
+            left = entry.new if to_state == "undone" else entry.old
+            self._refuse_if_changed_since(session, entry, targets, left, "undo" if to_state == "undone" else "redo")
             pairs = list(zip(targets, values))
             for target, value in reversed(pairs) if to_state == "undone" else pairs:
                 target.write(session, value, annotator)
@@ -125,10 +168,33 @@ class EditHistory:
             return HistoryEntry(entry.id, entry.created_at, entry.annotator, entry.kind, entry.clip_id,
                                 entry.description, entry.state)
 
-    @staticmethod
-    def _next(session: Session, state: str, newest_first: bool) -> EditLogEntry | None:
+    def _next(self, session: Session, state: str, newest_first: bool) -> EditLogEntry | None:
         order = EditLogEntry.id.desc() if newest_first else EditLogEntry.id.asc()
-        return session.scalars(select(EditLogEntry).where(EditLogEntry.state == state).order_by(order)).first()
+        return session.scalars(select(EditLogEntry).where(EditLogEntry.state == state, self._mine(session))
+                               .order_by(order)).first()
+
+    def _refuse_if_changed_since(self, session: Session, entry: EditLogEntry, targets: list[Target],
+                                 left: list, action: str) -> None:
+        """EditError naming who changed a target of `entry` and when, if its value is no longer
+        the one the edit (or its undo) left."""
+        current = [target.read(session) for target in targets]
+        for target, now, expected in zip(targets, current, left):
+            if _normal(now) == _normal(expected):
+                continue
+            where = _place(target)
+            later = _later_change(session, entry, target)
+            if later is None:
+                raise EditError(f"Cannot {action} \"{entry.description}\": {where} has been changed since, "
+                                "outside the edit history; nothing was changed.")
+            who = later.annotator or "someone"
+            window = session.get(PlumbSession, later.session_id) if later.session_id else None
+            if later.session_id == self.session_id:
+                who = "this window"
+            elif window is not None:
+                who = f"{who} (Plumb on {window.host})"
+            when = (later.changed_at or later.created_at).astimezone().strftime("%H:%M:%S")
+            raise EditError(f"Cannot {action} \"{entry.description}\": {where} was changed by {who} at "
+                            f"{when} (\"{later.description}\"); nothing was changed.")
 
     @staticmethod
     def _announce(tx: Transaction, targets) -> None:
@@ -154,3 +220,29 @@ class EditHistory:
 
     def can_redo(self) -> bool:
         return self.redo_description() is not None
+
+
+def _normal(value):
+    """A value as the edit log stores it (JSON), so a read and a logged value compare equal."""
+    return json.loads(json.dumps(value))
+
+
+def _place(target: Target) -> str:
+    data = target.to_json()
+    frame = data.get("frame")
+    return f"frame {frame} of clip {target.clip_id}" if frame is not None else f"clip {target.clip_id}"
+
+
+def _later_change(session: Session, entry: EditLogEntry, target: Target) -> EditLogEntry | None:
+    """The newest edit after `entry` (done, or undone since) that touched the same place."""
+    data = {"kind": target.kind, **target.to_json()}
+    frame = data.get("frame")
+    rows = session.scalars(select(EditLogEntry).where(EditLogEntry.id > entry.id,
+                                                      EditLogEntry.state.in_(("done", "undone")))
+                           .order_by(EditLogEntry.id.desc()))
+    for row in rows:
+        for change in row.target.get("changes", []):
+            if change == data or (change.get("clip_id") == target.clip_id
+                                  and (frame is None or change.get("frame") in (frame, None))):
+                return row
+    return None

@@ -137,6 +137,21 @@ class EditLogEntry(Base):
     new: Mapped[Any] = mapped_column(JSON, nullable=True)
     state: Mapped[str] = mapped_column(String(8), default="done", index=True)  # done|undone|dropped
     changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The window or command that made the edit (EditHistory.session_id); None before sessions.
+    session_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class PlumbSession(Base):
+    """A Plumb window that has the project open (see app/edits/presence.py)."""
+
+    __tablename__ = "plumb_session"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(255))
+    annotator: Mapped[str | None] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Setting(Base):
