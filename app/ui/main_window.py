@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QSplitter, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QSplitter, QWidget
 
 from app.attention import frame_statuses, next_attention
 from app.auto_annotate import PoseOptions
@@ -50,6 +50,7 @@ from app.ui.proxy_builder import ProxyBuilder
 from app.ui.settings import AppSettings
 from app.ui.shortcuts import install_shortcut_sheet
 from app.ui.stage_timeline import StageTimeline
+from app.ui.project_watch import ProjectWatch
 from app.ui.undo import StoreSignals, UndoStack, undo_actions
 
 DEFAULT_SIZE = (1200, 760)
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         self.pane.frameShown.connect(self._frame_shown)
         self.editor.statusMessage.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
         self.undo_stack.editRefused.connect(lambda text: self.statusBar().showMessage(text, REFUSED_MS))
+        self._watch_other_windows()
         self.undo_stack.editApplied.connect(lambda text: self.statusBar().showMessage(f"Saved: {text}", STATUS_MS))
         self.store_signals.historyChanged.connect(self.history_view.refresh)
         self.store_signals.posesChanged.connect(self._poses_changed)
@@ -307,6 +309,7 @@ class MainWindow(QMainWindow):
         self.editor.set_clip(None, None)
         self.frame_timeline.set_clip(0)
         self.angle_plots.set_track(None, 0)
+        self.project_watch.set_project(None)
         self.undo_stack.set_project(None)
         self.store_signals.set_project(None)
         self.history_view.set_project(None)
@@ -331,10 +334,21 @@ class MainWindow(QMainWindow):
         self._set_label_panel(project)
         self.qa_view.set_project(project)
         self.assessment_view.set_project(project)
+        self.project_watch.set_project(project)
         self.undo_action.refresh()
         self.settings.add_recent_project(project.root)
         self._project_changed()
         self.statusBar().showMessage(f"Opened {project.root}", STATUS_MS)
+
+    def _watch_other_windows(self) -> None:
+        """Edits from other Plumb processes refresh the views as they land, and the status bar
+        says who else has the project open."""
+        self.project_watch = ProjectWatch(self)
+        self.others_label = QLabel()
+        self.statusBar().addPermanentWidget(self.others_label)
+        self.project_watch.othersChanged.connect(self.others_label.setText)
+        self.project_watch.externalEdits.connect(
+            lambda edits: self.statusBar().showMessage("From another window: " + "; ".join(edits[-3:]), STATUS_MS))
 
     def _project_changed(self) -> None:
         self.setWindowTitle(f"{self.project.name} — Plumb" if self.project else "Plumb")

@@ -20,23 +20,21 @@ from app.store.events import HistoryChanged, LabelsChanged, PosesChanged, Stages
 
 
 class EditCommand(QUndoCommand):
-    """One applied edit. Pushed after it was applied, so the first redo() does nothing."""
+    """One applied edit, for Qt's undo stack and its texts. The edit log does the work:
+    UndoStack undoes and redoes through it first (which may refuse) and only then moves this
+    stack, so the commands themselves write nothing."""
 
     def __init__(self, history: EditHistory, edit: Edit, log_id: int) -> None:
         super().__init__(edit.description)
         self.history = history
         self.edit = edit
         self.log_id = log_id
-        self._applied = True
 
     def redo(self) -> None:
-        if self._applied:
-            self._applied = False  # QUndoStack.push calls redo(); the edit is already written
-            return
-        self.history.redo()
+        """Nothing: pushed after the edit was written, then moved by UndoStack.redo_any."""
 
     def undo(self) -> None:
-        self.history.undo()
+        """Nothing: UndoStack.undo_any has undone the edit in the log."""
 
 
 class UndoStack(QUndoStack):
@@ -79,18 +77,31 @@ class UndoStack(QUndoStack):
         return self.redo_text() is not None
 
     def undo_any(self) -> None:
+        """Undo this window's newest edit, or one of an earlier session; an edit someone has
+        changed since is refused (editRefused says who and when) and nothing moves."""
+        if self.project is None or not self._step(self.project.history.undo):
+            return
         if self.canUndo():
             self.undo()
-        elif self.project is not None and self.project.history.undo() is not None:
+        else:
             self._below += 1
 
     def redo_any(self) -> None:
         # Edits of this session are newer than anything undone before it, so they redo first
         # only once the persistent undos of this session have been redone.
+        if self.project is None or not self._step(self.project.history.redo):
+            return
         if not self._below and self.canRedo():
             self.redo()
-        elif self.project is not None and self.project.history.redo() is not None:
+        else:
             self._below = max(0, self._below - 1)
+
+    def _step(self, step) -> bool:
+        try:
+            return step() is not None
+        except EditError as exc:
+            self.editRefused.emit(str(exc))
+            return False
 
     def undo_text(self) -> str | None:
         return self.project.history.undo_description() if self.project is not None else None

@@ -9,9 +9,11 @@ import sys
 import pytest
 
 from app.edits import EditHistory, set_box, set_keypoints
+from app.edits.external import ExternalEdits
 from app.edits.presence import live_sessions, register, unregister
 from app.errors import EditError
 from app.store import queries
+from app.store.events import PosesChanged
 from app.store.store import Store
 from tests.app.factories import add_clip_row
 from tests.conftest import REPO
@@ -106,10 +108,18 @@ def test_two_processes_interleave_edits_and_undos_and_lose_nothing(store, tmp_pa
     try:
         assert child.stdout.readline().strip() == "ready"
         anna = EditHistory(store, lambda: "anna")
+        seen = ExternalEdits(store, anna)
+        announced = []
+        store.events.subscribe(PosesChanged, announced.append)
         anna.apply(set_box(1, 1, (1, 1, 20, 20), schema="mpii16"))
+        assert seen.check() == [], "anna's own edit is not news to anna"
         assert ask("box 2 5") == "ok"
+        assert seen.check() == ["ben Set athlete box on frame 2"]
+        assert announced[-1].clip_id == 1 and 2 in announced[-1].frames
+        assert seen.check() == [], "nothing new since"
         anna.apply(set_box(1, 3, (3, 3, 20, 20), schema="mpii16"))
         assert ask("undo") == "Set athlete box on frame 2"
+        assert seen.check() == ["ben undid Set athlete box on frame 2"]
         assert box(store, 2) is None and box(store, 1) is not None and box(store, 3) is not None
         assert anna.undo().description == "Set athlete box on frame 3"
         assert anna.undo_description() == "Set athlete box on frame 1", "ben's undone edit is not anna's"
@@ -124,6 +134,7 @@ def test_two_processes_interleave_edits_and_undos_and_lose_nothing(store, tmp_pa
         child.wait(timeout=30)
     finally:
         child.kill()
+        seen.close()
     assert store.integrity_check() == "ok"
     with store.reading() as session:
         states = [(e.description, e.state, e.annotator) for e in queries.history(session, limit=20)][::-1]

@@ -1,0 +1,54 @@
+"""Two windows on one project (two sessions, as two Plumb processes would be): each undoes its
+own edits, sees the other's as they land, and says that the other has the project open."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from app.edits import set_box, set_keypoints
+from app.store import queries
+from tests.ui.test_editing import CLIP, SCHEMA, model_pose, open_at, posed_project  # noqa: F401  (fixture)
+
+
+def box_on(window, frame: int):
+    with window.project.store.reading() as session:
+        return queries.pose_at(session, CLIP, frame).bbox
+
+
+def test_ctrl_z_undoes_this_windows_edit_and_not_the_other_windows(make_window, qtbot, posed_project):  # noqa: F811
+    a = open_at(make_window, qtbot, posed_project, frame=1)
+    b = open_at(make_window, qtbot, posed_project, frame=1)
+    assert a.project.history.session_id != b.project.history.session_id
+    a.project_watch.check()
+    assert a.others_label.text().startswith("Also open in Plumb")
+
+    assert a.undo_stack.push_edit(set_keypoints(CLIP, 1, {9: (171.0, 61.0)}, schema=SCHEMA))
+    assert b.undo_stack.push_edit(set_box(CLIP, 1, (90.0, 30.0, 230.0, 225.0), schema=SCHEMA))
+
+    # A sees B's box on the frame it shows, without reopening anything.
+    a.project_watch.check()
+    qtbot.waitUntil(lambda: a.editor.box.box() == pytest.approx((90.0, 30.0, 230.0, 225.0)))
+    assert "Set athlete box on frame 1" in a.statusBar().currentMessage()
+
+    a.activateWindow()
+    qtbot.waitUntil(lambda: a.isActiveWindow())
+    QTest.keyClick(a, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    with a.project.store.reading() as session:
+        head = queries.pose_at(session, CLIP, 1).keypoints[9, :2].tolist()
+    assert head == pytest.approx(model_pose(1)[9, :2].tolist()), "A's own edit was undone"
+    assert box_on(a, 1) == pytest.approx((90.0, 30.0, 230.0, 225.0)), "B's box is B's to undo"
+
+
+def test_undo_of_an_edit_the_other_window_changed_since_is_refused_in_the_status_bar(make_window, qtbot, posed_project):  # noqa: F811
+    a = open_at(make_window, qtbot, posed_project, frame=2)
+    b = open_at(make_window, qtbot, posed_project, frame=2)
+    assert a.undo_stack.push_edit(set_box(CLIP, 2, (100.0, 40.0, 200.0, 200.0), schema=SCHEMA))
+    assert b.undo_stack.push_edit(set_box(CLIP, 2, (110.0, 50.0, 210.0, 210.0), schema=SCHEMA))
+    a.undo_action.trigger()
+    assert "was changed by" in a.statusBar().currentMessage() and "undo" in a.statusBar().currentMessage()
+    assert box_on(a, 2) == pytest.approx((110.0, 50.0, 210.0, 210.0)), "nothing was changed"
+    b.undo_action.trigger()
+    a.undo_action.trigger()
+    assert box_on(a, 2) is None, "each undid its own: the frame is as it was"
