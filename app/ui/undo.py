@@ -20,21 +20,34 @@ from app.store.events import HistoryChanged, LabelsChanged, PosesChanged, Stages
 
 
 class EditCommand(QUndoCommand):
-    """One applied edit, for Qt's undo stack and its texts. The edit log does the work:
-    UndoStack undoes and redoes through it first (which may refuse) and only then moves this
-    stack, so the commands themselves write nothing."""
+    """One applied edit. Pushed after it was applied, so the first redo() does nothing.
 
-    def __init__(self, history: EditHistory, edit: Edit, log_id: int) -> None:
+    UndoStack.undo_any / redo_any step the edit log first (it may refuse, and then nothing
+    moves) and tell the command to skip its own step; called by Qt directly, the command steps
+    the log itself and reports a refusal through `refused`."""
+
+    def __init__(self, history: EditHistory, edit: Edit, log_id: int, refused: Callable[[str], None]) -> None:
         super().__init__(edit.description)
         self.history = history
         self.edit = edit
         self.log_id = log_id
+        self.refused = refused
+        self.skip_next = True  # QUndoStack.push calls redo(); the edit is already written
 
     def redo(self) -> None:
-        """Nothing: pushed after the edit was written, then moved by UndoStack.redo_any."""
+        self._step(self.history.redo)
 
     def undo(self) -> None:
-        """Nothing: UndoStack.undo_any has undone the edit in the log."""
+        self._step(self.history.undo)
+
+    def _step(self, step) -> None:
+        if self.skip_next:
+            self.skip_next = False
+            return
+        try:
+            step()
+        except EditError as exc:
+            self.refused(str(exc))
 
 
 class UndoStack(QUndoStack):
@@ -66,7 +79,7 @@ class UndoStack(QUndoStack):
         if log_id is None:
             return False  # it would change nothing
         self._below = 0  # the log dropped what was undone
-        self.push(EditCommand(self.project.history, edit, log_id))
+        self.push(EditCommand(self.project.history, edit, log_id, self.editRefused.emit))
         self.editApplied.emit(edit.description)
         return True
 
@@ -82,6 +95,7 @@ class UndoStack(QUndoStack):
         if self.project is None or not self._step(self.project.history.undo):
             return
         if self.canUndo():
+            self.command(self.index() - 1).skip_next = True
             self.undo()
         else:
             self._below += 1
@@ -92,6 +106,7 @@ class UndoStack(QUndoStack):
         if self.project is None or not self._step(self.project.history.redo):
             return
         if not self._below and self.canRedo():
+            self.command(self.index()).skip_next = True
             self.redo()
         else:
             self._below = max(0, self._below - 1)
