@@ -25,6 +25,9 @@ from app.store.records import ClipCounts, ClipRecord
 from app.store.store import Store
 
 PROJECT_FILE = "project.sqlite"
+# A team's project keeps its database on a PostgreSQL server; the folder then holds this file,
+# naming it ({"database": URL}); the password belongs in ~/.pgpass, not in the URL.
+SERVER_FILE = "server.json"
 CACHE_DIR = "cache"
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".mts"}
 """Files attach_videos_by_name considers (case-insensitive)."""
@@ -38,6 +41,19 @@ def _stored_path(video: Path, root: Path) -> str:
         return video.as_posix()
 
 
+def _server_url(path: Path) -> str:
+    import json
+
+    try:
+        url = json.loads(path.read_text(encoding="utf-8"))["database"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ProjectError(f"{path}: should hold {{\"database\": \"postgresql://...\"}} ({exc}); "
+                           "fix it or create the project again.") from exc
+    if not isinstance(url, str):
+        raise ProjectError(f"{path}: its database should be a postgresql:// URL.")
+    return url
+
+
 class Project:
     def __init__(self, root: Path, store: Store) -> None:
         self.root = root
@@ -46,17 +62,33 @@ class Project:
 
     # --- opening -------------------------------------------------------------------------
     @classmethod
-    def create(cls, folder: str | os.PathLike[str], *, name: str | None = None) -> Project:
+    def create(cls, folder: str | os.PathLike[str], *, name: str | None = None,
+               database: str | None = None) -> Project:
+        """A new project in folder; its database is project.sqlite there, or the empty
+        PostgreSQL database at `database` (postgresql://USER@HOST:PORT/NAME)."""
         root = Path(folder).expanduser().resolve()
         if root.exists() and not root.is_dir():
             raise ProjectError(f"{root}: is a file; a project is a folder. Choose a new folder name.")
-        if (root / PROJECT_FILE).exists():
+        if (root / PROJECT_FILE).exists() or (root / SERVER_FILE).exists():
             raise ProjectError(f"{root}: already holds a Plumb project. Open it instead (plumb info {root}).")
+        if database is not None:
+            from app.store.server_database import is_server_url, safe_url
+
+            if not is_server_url(database):
+                raise ProjectError(f"--database {safe_url(database)}: give a PostgreSQL URL "
+                                   "(postgresql://USER@HOST:PORT/DATABASE)")
+            store = Store.create_on_server(database)  # refused before the folder is made
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ProjectError(f"{root}: cannot create the folder ({exc.strerror}).") from exc
-        project = cls(root, Store.create(root / PROJECT_FILE))
+        if database is None:
+            store = Store.create(root / PROJECT_FILE)
+        else:
+            from app import atomic_files
+
+            atomic_files.write_json(root / SERVER_FILE, {"database": database})
+        project = cls(root, store)
         project.set_setting("name", name or root.name)
         return project
 
@@ -67,6 +99,8 @@ class Project:
             raise ProjectError(f"{root}: does not exist. Create a project with: plumb new {root}")
         if not root.is_dir():
             raise ProjectError(f"{root}: is a file, not a project folder.")
+        if (root / SERVER_FILE).is_file():
+            return cls(root, Store.open_on_server(_server_url(root / SERVER_FILE)))
         if not (root / PROJECT_FILE).is_file():
             raise ProjectError(
                 f"{root}: is not a Plumb project (it has no {PROJECT_FILE}). Create one with: plumb new {root}"

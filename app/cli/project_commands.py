@@ -18,7 +18,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     if args.sport:
         load_sport(args.sport)  # an unknown sport is refused before the folder is made
-    with Project.create(args.project, name=args.name) as project:
+    with Project.create(args.project, name=args.name, database=args.database) as project:
         if args.sport:
             project.set_setting("sport", args.sport)
         if args.json:
@@ -26,6 +26,17 @@ def cmd_new(args: argparse.Namespace) -> int:
                         "sport": project.setting("sport")})
         else:
             print(f"Created project {project.name} in {project.root}")
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from app.project_copy import copy_project
+
+    counts = copy_project(args.source, args.target, args.database, progress=progress_line("copy", unit="rows"))
+    if args.json:
+        print_json({"source": args.source, "target": args.target, "rows": counts})
+    else:
+        print(f"Copied {sum(counts.values())} rows ({counts.get('clip', 0)} clips) into {args.target}")
     return 0
 
 
@@ -126,8 +137,18 @@ def add_parsers(commands) -> None:
     new.add_argument("--name", help="display name (default: the folder name)")
     new.add_argument("--sport", help="sport template giving the stage names (default: diving); see "
                                      "resources/sports")
+    new.add_argument("--database", metavar="URL",
+                     help="keep the project's database on a PostgreSQL server, for a team: "
+                          "postgresql://USER@HOST:PORT/DATABASE (an empty database; password in ~/.pgpass)")
     new.add_argument("--json", action="store_true", help="print the result as JSON")
     new.set_defaults(run=cmd_new)
+
+    copy = commands.add_parser("copy", help="copy a whole project into a new one (SQLite and PostgreSQL, either way)")
+    copy.add_argument("source", help="the project folder to copy")
+    copy.add_argument("target", help="the new project folder")
+    copy.add_argument("--database", metavar="URL", help="the new project's database on a PostgreSQL server")
+    copy.add_argument("--json", action="store_true")
+    copy.set_defaults(run=cmd_copy)
 
     add = commands.add_parser("add", help="add videos to a project as clips")
     add.add_argument("project")

@@ -24,15 +24,20 @@ class ExternalEdits:
     def __init__(self, store: Store, history: EditHistory) -> None:
         self._store = store
         self._history = history
-        self._watch = sqlite3.connect(f"file:{store.db_path}?mode=ro", uri=True, check_same_thread=False)
+        self._watch = (sqlite3.connect(f"file:{store.db_path}?mode=ro", uri=True, check_same_thread=False)
+                       if store.is_sqlite else None)
         self._version = self._data_version()
         self.saw_commit = False  # whether the last check found anything committed since the one before
         with store.reading() as session:
             self._last_id = session.scalar(select(func.max(EditLogEntry.id))) or 0
             self._last_change = session.scalar(select(func.max(EditLogEntry.changed_at)))
 
-    def _data_version(self) -> int:
-        return self._watch.execute("PRAGMA data_version").fetchone()[0]
+    def _data_version(self):
+        if self._watch is not None:
+            return self._watch.execute("PRAGMA data_version").fetchone()[0]
+        # A server has no data_version: the edit log's newest entry and newest undo stand in.
+        with self._store.reading() as session:
+            return tuple(session.execute(select(func.max(EditLogEntry.id), func.max(EditLogEntry.changed_at))).one())
 
     def check(self) -> list[str]:
         """Announce what other sessions changed since the last check; returns their edits'
@@ -71,7 +76,8 @@ class ExternalEdits:
         return descriptions
 
     def close(self) -> None:
-        self._watch.close()
+        if self._watch is not None:
+            self._watch.close()
 
 
 def _described(entry: EditLogEntry) -> str:

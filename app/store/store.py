@@ -43,14 +43,23 @@ class Transaction:
 class Store:
     """One project database. Writes go through `transaction()`; reads through `reading()`."""
 
-    def __init__(self, db_path: Path, write_engine: Engine, backup: Path | None = None) -> None:
+    def __init__(self, db_path: Path | None, write_engine: Engine, backup: Path | None = None,
+                 url: str | None = None) -> None:
+        """db_path: the SQLite file; None for a server database (url)."""
         self.db_path = db_path
+        self.url = url
         self.backup_made = backup
         self.events = EventBus()
         self._write_engine = write_engine
-        self._read_engine = make_engine(db_path, for_writing=False)
+        # A server serves readers and writers alike; SQLite readers get their own engine, whose
+        # transactions do not take the write lock.
+        self._read_engine = write_engine if db_path is None else make_engine(db_path, for_writing=False)
         self._writer = sessionmaker(write_engine, expire_on_commit=False)
         self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_path is not None
 
     @classmethod
     def create(cls, db_path: Path) -> Store:
@@ -60,6 +69,18 @@ class Store:
     def open(cls, db_path: Path) -> Store:
         engine, backup = open_database(db_path)
         return cls(db_path, engine, backup)
+
+    @classmethod
+    def create_on_server(cls, url: str) -> Store:
+        from app.store.server_database import create_server_database
+
+        return cls(None, create_server_database(url), url=url)
+
+    @classmethod
+    def open_on_server(cls, url: str) -> Store:
+        from app.store.server_database import open_server_database
+
+        return cls(None, open_server_database(url), url=url)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -76,7 +97,12 @@ class Store:
             yield session
 
     def integrity_check(self) -> str:
+        """"ok", or what is wrong. A server checks its constraints on every write itself; asking
+        it a question is what can be checked from here."""
         with self._read_engine.connect() as connection:
+            if not self.is_sqlite:
+                connection.execute(text("SELECT count(*) FROM clip")).scalar_one()
+                return "ok"
             return connection.execute(text("PRAGMA integrity_check")).scalar_one()
 
     def close(self) -> None:
