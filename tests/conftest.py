@@ -36,3 +36,20 @@ def postgres_url():
         yield url
     finally:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def postgres_database(postgres_url):
+    """A new empty database on the tests' PostgreSQL server, dropped afterwards."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"plumb_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield postgres_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.dispose()

@@ -2,7 +2,9 @@
 
 SQLite's `PRAGMA data_version` changes on a connection whenever another connection commits;
 reading it costs a few microseconds and no lock, so a window can look after every second and
-on focus without disturbing anyone. When it changed, the edit log says what landed (new
+on focus without disturbing anyone. On a PostgreSQL server, writers NOTIFY on a channel when
+the edit log changes and this connection LISTENs: the window wakes when its socket has a
+notification (`fileno`), and counting the notifications received asks the server nothing. When it changed, the edit log says what landed (new
 entries, and undos and redos of older ones) and who made it; the targets of entries from other
 sessions are announced as if this process had written them, so every view refreshes.
 """
@@ -26,18 +28,23 @@ class ExternalEdits:
         self._history = history
         self._watch = (sqlite3.connect(f"file:{store.db_path}?mode=ro", uri=True, check_same_thread=False)
                        if store.is_sqlite else None)
+        self._listen = None if store.is_sqlite else _listening_connection(store.url)
+        self._notifications = 0
         self._version = self._data_version()
         self.saw_commit = False  # whether the last check found anything committed since the one before
         with store.reading() as session:
             self._last_id = session.scalar(select(func.max(EditLogEntry.id))) or 0
             self._last_change = session.scalar(select(func.max(EditLogEntry.changed_at)))
 
-    def _data_version(self):
+    def _data_version(self) -> int:
         if self._watch is not None:
             return self._watch.execute("PRAGMA data_version").fetchone()[0]
-        # A server has no data_version: the edit log's newest entry and newest undo stand in.
-        with self._store.reading() as session:
-            return tuple(session.execute(select(func.max(EditLogEntry.id), func.max(EditLogEntry.changed_at))).one())
+        self._notifications += sum(1 for _ in self._listen.notifies(timeout=0))
+        return self._notifications
+
+    def fileno(self) -> int | None:
+        """The socket that becomes readable when another process changed a server project."""
+        return None if self._listen is None else self._listen.fileno()
 
     def check(self) -> list[str]:
         """Announce what other sessions changed since the last check; returns their edits'
@@ -78,6 +85,20 @@ class ExternalEdits:
     def close(self) -> None:
         if self._watch is not None:
             self._watch.close()
+        if self._listen is not None:
+            self._listen.close()
+
+
+def _listening_connection(url: str):
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from app.store.store import CHANGES_CHANNEL
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = psycopg.connect(conninfo, autocommit=True)
+    connection.execute(f"LISTEN {CHANGES_CHANNEL}")
+    return connection
 
 
 def _described(entry: EditLogEntry) -> str:

@@ -104,6 +104,7 @@ class EditHistory:
             )
             session.add(entry)
             session.flush()
+            self._store.notify_others(session)
             self._announce(tx, [t for t, _ in edit.changes])
             return entry.id
 
@@ -137,6 +138,7 @@ class EditHistory:
         )
         session.add(entry)
         session.flush()
+        self._store.notify_others(session)
         # The change's own code announced what it wrote; only the history itself is new here.
         tx.announce(HistoryChanged())
         return entry.id
@@ -164,6 +166,7 @@ class EditHistory:
                 session.flush()
             entry.state = to_state
             entry.changed_at = utc_now()
+            self._store.notify_others(session)
             self._announce(tx, targets)
             return HistoryEntry(entry.id, entry.created_at, entry.annotator, entry.kind, entry.clip_id,
                                 entry.description, entry.state)

@@ -27,6 +27,7 @@ def register(store: Store, session_id: str, annotator: str | None) -> None:
     with store.transaction() as tx:
         tx.session.merge(PlumbSession(id=session_id, pid=os.getpid(), host=socket.gethostname(),
                                       annotator=annotator, started_at=now, last_seen=now))
+        store.notify_others(tx.session)
 
 
 def touch(store: Store, session_id: str, annotator: str | None) -> None:
@@ -42,6 +43,7 @@ def touch(store: Store, session_id: str, annotator: str | None) -> None:
 def unregister(store: Store, session_id: str) -> None:
     with store.transaction() as tx:
         tx.session.execute(delete(PlumbSession).where(PlumbSession.id == session_id))
+        store.notify_others(tx.session)
 
 
 def live_sessions(session: Session, now: datetime | None = None) -> list[PlumbSession]:

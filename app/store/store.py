@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.store.database import create_database, make_engine, open_database
 from app.store.events import ChangeEvent, EventBus, PosesChanged
 
+# The PostgreSQL channel on which a project's writers announce edit log changes.
+CHANGES_CHANNEL = "plumb_edits"
+
 
 @dataclass
 class Transaction:
@@ -60,6 +63,13 @@ class Store:
     @property
     def is_sqlite(self) -> bool:
         return self.db_path is not None
+
+    def notify_others(self, session: Session) -> None:
+        """Tell other processes on a server database that the edit log changed (delivered when
+        the transaction commits; a listening window wakes on it). SQLite needs nothing: its
+        data_version changes for every other connection by itself."""
+        if not self.is_sqlite:
+            session.execute(text(f"NOTIFY {CHANGES_CHANNEL}"))
 
     @classmethod
     def create(cls, db_path: Path) -> Store:

@@ -2,13 +2,14 @@
 whether another window has the project open.
 
 A one-second timer (and every return of focus to the window) runs ExternalEdits.check, one
-pragma read when nothing changed; presence is refreshed every TOUCH_EVERY. Nothing polls the
-tables themselves.
+pragma read when nothing changed; on a server project the window also wakes the moment the
+server's notification arrives on its listening socket. Presence is refreshed every
+TOUCH_EVERY. Nothing polls the tables themselves.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from app.edits.external import ExternalEdits
@@ -26,6 +27,7 @@ class ProjectWatch(QObject):
         super().__init__(parent)
         self.project: Project | None = None
         self._external: ExternalEdits | None = None
+        self._notifier: QSocketNotifier | None = None
         self._others = ""
         self._since_touch = 0
         self._timer = QTimer(self)
@@ -43,6 +45,10 @@ class ProjectWatch(QObject):
         history = project.history
         register(project.store, history.session_id, project.setting("annotator"))
         self._external = ExternalEdits(project.store, history)
+        socket = self._external.fileno()
+        if socket is not None:
+            self._notifier = QSocketNotifier(socket, QSocketNotifier.Type.Read, self)
+            self._notifier.activated.connect(lambda *_: self.check())
         self._since_touch = 0
         self._timer.start()
         self._update_others()
@@ -73,6 +79,10 @@ class ProjectWatch(QObject):
 
     def _stop(self) -> None:
         self._timer.stop()
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+            self._notifier = None
         if self._external is not None:
             self._external.close()
             self._external = None

@@ -3,6 +3,8 @@ undo, conflicting undo, another process's edits seen, copy to and from SQLite, b
 
 from __future__ import annotations
 
+import select
+
 import numpy as np
 import pytest
 import sqlalchemy as sa
@@ -19,16 +21,8 @@ from tests.helpers.corrected_project import write_figure_video
 
 
 @pytest.fixture
-def database(postgres_url):
-    """A new empty database on the tests' server for each test."""
-    name = f"plumb_{np.random.default_rng().integers(1 << 40):x}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    yield postgres_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-    admin.dispose()
+def database(postgres_database):
+    return postgres_database
 
 
 def test_a_project_on_the_server_works_like_a_file_project(tmp_path, database, capsys) -> None:
@@ -64,7 +58,10 @@ def test_edits_from_another_connection_are_seen(tmp_path, database) -> None:
         add_clip_row(project.store)
     with Project.open(tmp_path / "a") as mine, Project.open(tmp_path / "a") as theirs:
         seen = ExternalEdits(mine.store, mine.history)
+        assert seen.fileno() is not None
         EditHistory(theirs.store, lambda: "ben").apply(set_box(1, 2, (1, 1, 9, 9), schema="mpii16"))
+        # The notification crosses the server asynchronously: wait for the socket, as the window does.
+        assert select.select([seen.fileno()], [], [], 5)[0], "the server's notification arrived"
         assert seen.check() == ["ben Set athlete box on frame 2"]
         assert seen.check() == []
         seen.close()

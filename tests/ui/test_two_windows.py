@@ -52,3 +52,17 @@ def test_undo_of_an_edit_the_other_window_changed_since_is_refused_in_the_status
     b.undo_action.trigger()
     a.undo_action.trigger()
     assert box_on(a, 2) is None, "each undid its own: the frame is as it was"
+
+
+def test_on_a_server_project_the_other_windows_edit_arrives_by_notification(make_window, qtbot, posed_project,  # noqa: F811
+                                                                            postgres_database, tmp_path):
+    from app.project_copy import copy_project
+
+    team = tmp_path / "team"
+    copy_project(posed_project, team, postgres_database)
+    a = open_at(make_window, qtbot, team, frame=1)
+    b = open_at(make_window, qtbot, team, frame=1)
+    a.project_watch._timer.stop()  # only the server's notification can tell A now
+    assert b.undo_stack.push_edit(set_box(CLIP, 1, (90.0, 30.0, 230.0, 225.0), schema=SCHEMA))
+    qtbot.waitUntil(lambda: a.editor.box.box() == pytest.approx((90.0, 30.0, 230.0, 225.0)), timeout=5000)
+    assert "Set athlete box on frame 1" in a.statusBar().currentMessage()
