@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 
 from app.edits import EditHistory, combine, set_keypoints
 from app.store.models import EditLogEntry
+from app.store.server_database import is_server_url
 from app.store.store import Store
 
 
-def main(db_path: str, clip_id: int) -> None:
-    store = Store.open(Path(db_path))
+def main(location: str, clip_id: int) -> None:
+    """location: the project's SQLite file, or its PostgreSQL URL."""
+    store = Store.open_on_server(location) if is_server_url(location) else Store.open(Path(location))
     history = EditHistory(store, annotator=lambda: "crash-test")
     with store.reading() as session:
         k = session.scalar(select(func.count()).select_from(EditLogEntry))
