@@ -8,6 +8,7 @@ opens, and a video moved elsewhere can be found again and relinked safely.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,9 @@ class Project:
         self.root = root
         self.store = store
         self.history = EditHistory(store, annotator=lambda: self.setting("annotator"))
+        # The command line's default; the window shows it in its status bar instead.
+        store.waiting = lambda: print(f"plumb: waiting for another Plumb to finish writing to {root} ...",
+                                      file=sys.stderr, flush=True)
 
     # --- opening -------------------------------------------------------------------------
     @classmethod

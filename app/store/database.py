@@ -23,6 +23,16 @@ from app.errors import ProjectError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
+# A writer that has waited this long for another process's write says so (see WriteWait).
+WAIT_NOTICE_MS = 1_000
+
+
+class WriteWait:
+    """Whom to tell that a write is waiting for another process's, once per wait: the window's
+    status bar, the command line's stderr. Set `notice` after the engine exists."""
+
+    def __init__(self) -> None:
+        self.notice = None  # Callable[[], None] | None
 
 
 def _alembic_config(connection=None) -> Config:
@@ -58,17 +68,49 @@ def _common_pragmas(cursor) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
 
 
-def make_engine(db_path: Path, *, for_writing: bool = True, foreign_keys: bool = True) -> Engine:
+def make_engine(db_path: Path, *, for_writing: bool = True, foreign_keys: bool = True,
+                wait: WriteWait | None = None) -> Engine:
     """An engine whose transactions are real SQLite transactions.
 
     Writers begin IMMEDIATE: taking the write lock up front makes a second process wait
-    for the busy timeout instead of failing when a read lock cannot be upgraded.
+    for the busy timeout instead of failing when a read lock cannot be upgraded. A writer
+    still waiting after WAIT_NOTICE_MS tells `wait.notice`, then waits out the rest of the
+    timeout; past it, the write fails with a message saying the project is busy.
     """
     engine = create_engine(f"sqlite:///{db_path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _pragmas(foreign_keys))
-    begin = "BEGIN IMMEDIATE" if for_writing else "BEGIN"
-    event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(begin))
+    if not for_writing:
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+    else:
+        event.listen(engine, "begin", lambda connection: _begin_writing(connection, db_path, wait))
     return engine
+
+
+def _begin_writing(connection, db_path: Path, wait: WriteWait | None) -> None:
+    if wait is None or wait.notice is None:
+        _begin_immediate(connection, db_path, BUSY_TIMEOUT_MS)
+        return
+    try:
+        _begin_immediate(connection, db_path, WAIT_NOTICE_MS)
+        return
+    except ProjectError:
+        wait.notice()
+    _begin_immediate(connection, db_path, BUSY_TIMEOUT_MS - WAIT_NOTICE_MS)
+
+
+def _begin_immediate(connection, db_path: Path, timeout_ms: int) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout_ms}")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        raise ProjectError(f"{db_path}: another Plumb has been writing to the project for "
+                           f"{BUSY_TIMEOUT_MS // 1000} s; nothing was written. Try again when it has finished.") from exc
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def _migrate(db_path: Path, revision: str) -> None:
@@ -89,10 +131,10 @@ def _migrate(db_path: Path, revision: str) -> None:
         engine.dispose()
 
 
-def create_database(db_path: Path, revision: str = "head") -> Engine:
+def create_database(db_path: Path, revision: str = "head", wait: WriteWait | None = None) -> Engine:
     """A new, empty project database at the newest schema (or an older one, for tests)."""
     _migrate(db_path, revision)
-    return make_engine(db_path)
+    return make_engine(db_path, wait=wait)
 
 
 def stored_revision(db_path: Path) -> str | None:
@@ -137,7 +179,7 @@ def backup_database(db_path: Path, revision: str) -> Path:
     return target
 
 
-def open_database(db_path: Path) -> tuple[Engine, Path | None]:
+def open_database(db_path: Path, wait: WriteWait | None = None) -> tuple[Engine, Path | None]:
     """Open an existing project database, migrating an older schema after a backup.
 
     Returns the engine and the path of the backup made before migrating (None if none).
@@ -152,7 +194,7 @@ def open_database(db_path: Path) -> tuple[Engine, Path | None]:
     backup = None
     if revision != head:
         backup = backup_database(db_path, revision or "none")
-    engine = make_engine(db_path)
+    engine = make_engine(db_path, wait=wait)
     if revision != head:
         try:
             _migrate(db_path, "head")

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.store.database import create_database, make_engine, open_database
+from app.store.database import WriteWait, create_database, make_engine, open_database
 from app.store.events import ChangeEvent, EventBus, PosesChanged
 
 # The PostgreSQL channel on which a project's writers announce edit log changes.
@@ -47,9 +47,11 @@ class Store:
     """One project database. Writes go through `transaction()`; reads through `reading()`."""
 
     def __init__(self, db_path: Path | None, write_engine: Engine, backup: Path | None = None,
-                 url: str | None = None) -> None:
-        """db_path: the SQLite file; None for a server database (url)."""
+                 url: str | None = None, wait: WriteWait | None = None) -> None:
+        """db_path: the SQLite file; None for a server database (url). wait: the write engine's
+        WriteWait (set `waiting` to hear when a write waits for another process's)."""
         self.db_path = db_path
+        self._wait = wait
         self.url = url
         self.backup_made = backup
         self.events = EventBus()
@@ -71,14 +73,27 @@ class Store:
         if not self.is_sqlite:
             session.execute(text(f"NOTIFY {CHANGES_CHANNEL}"))
 
+    @property
+    def waiting(self):
+        return None if self._wait is None else self._wait.notice
+
+    @waiting.setter
+    def waiting(self, notice) -> None:
+        """Called (on the writing thread) when a write has waited a second for another
+        process's write; it goes on waiting up to the busy timeout after that."""
+        if self._wait is not None:
+            self._wait.notice = notice
+
     @classmethod
     def create(cls, db_path: Path) -> Store:
-        return cls(db_path, create_database(db_path))
+        wait = WriteWait()
+        return cls(db_path, create_database(db_path, wait=wait), wait=wait)
 
     @classmethod
     def open(cls, db_path: Path) -> Store:
-        engine, backup = open_database(db_path)
-        return cls(db_path, engine, backup)
+        wait = WriteWait()
+        engine, backup = open_database(db_path, wait=wait)
+        return cls(db_path, engine, backup, wait=wait)
 
     @classmethod
     def create_on_server(cls, url: str) -> Store:

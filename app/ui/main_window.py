@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QSplitter, QWidget
 
@@ -60,6 +60,8 @@ REFUSED_MS = 15000  # a refused edit's reason stays long enough to be read
 
 
 class MainWindow(QMainWindow):
+    writeWaiting = Signal(str)  # from a worker thread's write: shown in the status bar
+
     def __init__(self, settings: AppSettings | None = None, reporter: Any = None, *,
                  open_source: Callable[..., Any] | None = None, pose_options: PoseOptions | None = None,
                  pose_backend: BackendFactory | None = None, parent: QWidget | None = None) -> None:
@@ -335,10 +337,20 @@ class MainWindow(QMainWindow):
         self.qa_view.set_project(project)
         self.assessment_view.set_project(project)
         self.project_watch.set_project(project)
+        project.store.waiting = self._write_waits
         self.undo_action.refresh()
         self.settings.add_recent_project(project.root)
         self._project_changed()
         self.statusBar().showMessage(f"Opened {project.root}", STATUS_MS)
+
+    def _write_waits(self) -> None:
+        """A write is waiting for another Plumb's: say so at once, even while this thread waits."""
+        text = "Waiting for another Plumb to finish writing to this project…"
+        if QThread.currentThread() is self.thread():
+            self.statusBar().showMessage(text, STATUS_MS)
+            self.statusBar().repaint()
+        else:
+            self.writeWaiting.emit(text)
 
     def _watch_other_windows(self) -> None:
         """Edits from other Plumb processes refresh the views as they land, and the status bar
@@ -347,6 +359,7 @@ class MainWindow(QMainWindow):
         self.others_label = QLabel()
         self.statusBar().addPermanentWidget(self.others_label)
         self.project_watch.othersChanged.connect(self.others_label.setText)
+        self.writeWaiting.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
         self.project_watch.externalEdits.connect(
             lambda edits: self.statusBar().showMessage("From another window: " + "; ".join(edits[-3:]), STATUS_MS))
 

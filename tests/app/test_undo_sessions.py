@@ -11,7 +11,7 @@ import pytest
 from app.edits import EditHistory, set_box, set_keypoints
 from app.edits.external import ExternalEdits
 from app.edits.presence import live_sessions, register, unregister
-from app.errors import EditError
+from app.errors import EditError, ProjectError
 from app.store import queries
 from app.store.events import PosesChanged
 from app.store.store import Store
@@ -146,3 +146,41 @@ def test_two_processes_interleave_edits_and_undos_and_lose_nothing(store, tmp_pa
         ("Move joint 9 on frame 9", "undone", "anna"),
         ("Move joint 9 on frame 9", "undone", "ben"),
     ]
+
+
+def test_a_write_that_waits_for_another_process_says_so_then_goes_through(store):
+    import sqlite3
+    import threading
+
+    other = sqlite3.connect(store.db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+    release = threading.Timer(2.0, lambda: other.execute("COMMIT"))
+    notices = []
+    store.waiting = lambda: notices.append("waiting")
+    release.start()
+    try:
+        EditHistory(store, lambda: "anna").apply(set_box(1, 1, (1, 1, 20, 20), schema="mpii16"))
+    finally:
+        release.join()
+        other.close()
+    assert notices == ["waiting"], "told once, after about a second"
+    assert box(store, 1) == pytest.approx((1, 1, 20, 20)), "and the edit went through"
+
+
+def test_a_write_that_waits_past_the_timeout_is_a_clear_refusal(store, monkeypatch):
+    import sqlite3
+
+    import app.store.database as database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 1500)
+    monkeypatch.setattr(database, "WAIT_NOTICE_MS", 500)
+    other = sqlite3.connect(store.db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    store.waiting = lambda: None
+    try:
+        with pytest.raises(ProjectError, match="another Plumb has been writing to the project"):
+            EditHistory(store, lambda: "anna").apply(set_box(1, 1, (1, 1, 20, 20), schema="mpii16"))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert box(store, 1) is None

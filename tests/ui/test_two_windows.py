@@ -66,3 +66,23 @@ def test_on_a_server_project_the_other_windows_edit_arrives_by_notification(make
     assert b.undo_stack.push_edit(set_box(CLIP, 1, (90.0, 30.0, 230.0, 225.0), schema=SCHEMA))
     qtbot.waitUntil(lambda: a.editor.box.box() == pytest.approx((90.0, 30.0, 230.0, 225.0)), timeout=5000)
     assert "Set athlete box on frame 1" in a.statusBar().currentMessage()
+
+
+def test_a_write_waiting_for_another_process_says_so_in_the_status_bar(make_window, qtbot, posed_project):  # noqa: F811
+    import sqlite3
+    import threading
+
+    a = open_at(make_window, qtbot, posed_project, frame=1)
+    other = sqlite3.connect(a.project.store.db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.5, lambda: other.execute("COMMIT"))
+    messages = []
+    a.statusBar().messageChanged.connect(messages.append)
+    release.start()
+    try:
+        assert a.undo_stack.push_edit(set_box(CLIP, 1, (90.0, 30.0, 230.0, 225.0), schema=SCHEMA))
+    finally:
+        release.join()
+        other.close()
+    assert any("Waiting for another Plumb" in m for m in messages)
+    assert box_on(a, 1) == pytest.approx((90.0, 30.0, 230.0, 225.0))
