@@ -198,3 +198,49 @@ def _has_rows(project: Project, clip: ClipRecord, layer: str) -> bool:
 
     with project.store.reading() as session:
         return len(stored_frames(session, clip.id, layer)) > 0
+
+
+# --- plumb analyze --all ----------------------------------------------------------------------
+
+def analyze_on_worker(root: str, clip_id: int, level: str):
+    """On a worker: one clip's analysis, not stored (the driver stores it). The worker opens the
+    project itself: a folder on a shared drive, or a server project."""
+    from app.assessment.analysis import analyze
+
+    with Project.open(root) as project:
+        return analyze(project, clip_id, level=level, store=False)
+
+
+def analyze_clips(project: Project, clips: list[ClipRecord], level: str, client=None,
+                  done: ClipsDone | None = None) -> tuple[list, list[dict]]:
+    """Analyse and store every clip, on the client's workers or here; (results, skipped)."""
+    from app.assessment.analysis import analyze, store_analysis
+
+    results, skipped = [], []
+    total = len(clips)
+
+    def record(clip, compute) -> None:
+        try:
+            results.append(store_analysis(project, compute()))
+        except PlumbError as exc:
+            skipped.append({"clip": clip.id, "name": clip.name, "reason": str(exc)})
+        except Exception as exc:  # a worker that died on every retry, or a fault in it
+            skipped.append({"clip": clip.id, "name": clip.name, "reason": f"{type(exc).__name__}: {exc}"})
+        if done:
+            done(len(results) + len(skipped), total)
+
+    if client is None:
+        for clip in clips:
+            record(clip, lambda clip=clip: analyze(project, clip.id, level=level, store=False))
+        return results, skipped
+    from distributed import as_completed
+
+    futures = {client.submit(analyze_on_worker, str(project.root), clip.id, level, pure=False): clip for clip in clips}
+    try:
+        for future in as_completed(list(futures)):
+            record(futures[future], future.result)
+    finally:
+        for future in futures:
+            future.cancel()
+    results.sort(key=lambda r: r.clip_id)
+    return results, skipped

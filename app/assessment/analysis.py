@@ -167,11 +167,12 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
         splash=splash, exemplar=None if exemplar is None else exemplar.to_json(),
         references=[int(r.key) for r in references])
     if store:
-        result = _store(project, result)
+        result = store_analysis(project, result)
     return result
 
 
-def _store(project, result: AnalysisResult) -> AnalysisResult:
+def store_analysis(project, result: AnalysisResult) -> AnalysisResult:
+    """Keep an analysis as the clip's newest assessment (and its found stages on the timeline)."""
     with project.store.transaction() as tx:
         row = Assessment(clip_id=result.clip_id, model_id=result.model_id, score=result.score,
                          spread=result.spread, grade=result.grade, stages=plain_json(result.stages),

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.cli.common import print_json
+from app.cli.common import EXIT_ERROR, print_json, progress_line
+from app.errors import PlumbError
 from app.cli.pose_model_commands import cmd_evaluate_pose, cmd_train_pose
 
 
@@ -101,11 +102,45 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from app.assessment.analysis import analyze
     from app.project import Project
 
+    if args.all:
+        return _analyze_all(args)
+    if args.clip is None:
+        raise PlumbError("Name the clip with --clip ID, or use --all.")
     with Project.open(args.project) as project:
         result = analyze(project, args.clip, level=args.level)
     if args.json:
         print_json(result.to_json())
         return 0
+    _print_analysis(result)
+    return 0
+
+
+def _analyze_all(args: argparse.Namespace) -> int:
+    """Every clip, serially or on Dask; a clip that cannot be analysed is skipped and listed."""
+    from app.batch import analyze_clips, dask_client
+    from app.project import Project
+
+    with Project.open(args.project) as project:
+        clips = project.clips()
+        if args.workers is None and not args.scheduler:
+            results, skipped = analyze_clips(project, clips, args.level, None, progress_line("analyze", unit="clips"))
+        else:
+            with dask_client(args.workers, args.scheduler) as client:
+                results, skipped = analyze_clips(project, clips, args.level, client,
+                                                 progress_line("analyze", unit="clips"))
+    if args.json:
+        print_json([r.to_json() for r in results] + [{"clip_id": s["clip"], "skipped": s["reason"]} for s in skipped])
+    else:
+        for result in results:
+            _print_analysis(result)
+        if skipped:
+            print(f"{len(results)} clip(s) analysed, {len(skipped)} skipped:")
+            for item in skipped:
+                print(f"  clip {item['clip']} ({item['name']}): {item['reason']}")
+    return EXIT_ERROR if skipped else 0
+
+
+def _print_analysis(result) -> None:
     print(f"Clip {result.clip_id} (assessment {result.assessment_id})")
     if result.stages and not result.stages["transitions"]:
         print(f"  stages ({result.stages['source']}): {result.stages['names'][0]}, the whole clip")
@@ -131,7 +166,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print(f"  skill dimensions: {result.dimensions_note}")
     for item in result.feedback:
         print(f"  - {item['text']} {item['fix']}")
-    return 0
 
 
 def add_parsers(commands) -> None:
@@ -162,7 +196,12 @@ def add_parsers(commands) -> None:
     analyze = commands.add_parser("analyze", help="stages, score, skill dimensions and feedback of one clip "
                                                   "(stored as an assessment)")
     analyze.add_argument("project")
-    analyze.add_argument("--clip", type=int, required=True, metavar="ID")
+    which = analyze.add_mutually_exclusive_group()
+    which.add_argument("--clip", type=int, metavar="ID")
+    which.add_argument("--all", action="store_true", help="every clip (those that cannot be analysed are listed)")
     analyze.add_argument("--level", default="intermediate", choices=("novice", "intermediate", "advanced", "expert"))
+    cluster = analyze.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=int, metavar="N", help="with --all: on a local Dask cluster of N processes")
+    cluster.add_argument("--scheduler", metavar="ADDRESS", help="with --all: on a running Dask scheduler's workers")
     analyze.add_argument("--json", action="store_true")
     analyze.set_defaults(run=cmd_analyze)

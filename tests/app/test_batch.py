@@ -91,3 +91,29 @@ def test_workers_must_be_at_least_one(tmp_path, capsys) -> None:
     capsys.readouterr()
     assert main(["pose", str(root), "--all", "--workers", "0"]) == 1
     assert "--workers must be at least 1" in capsys.readouterr().err
+
+
+def test_analyze_all_on_workers_stores_what_the_serial_run_stores(tmp_path, capsys) -> None:
+    import json
+
+    from tests.helpers.assess_project import synthetic_project
+
+    serial = tmp_path / "serial"
+    synthetic_project(serial, 4).close()
+    cluster = tmp_path / "cluster"
+    shutil.copytree(serial, cluster)
+    capsys.readouterr()
+    assert main(["analyze", str(serial), "--all", "--json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    assert main(["analyze", str(cluster), "--all", "--workers", "2", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+
+    def comparable(results):
+        return [{k: v for k, v in r.items() if k != "assessment_id"} for r in results]
+
+    assert len(expected) == 4 and all(r["stages"] for r in expected)
+    assert comparable(got) == comparable(expected)
+    from app.store.models import Assessment
+
+    with Project.open(cluster) as project, project.store.reading() as session:
+        assert sorted(session.scalars(select(Assessment.clip_id))) == [c.id for c in project.clips()]
