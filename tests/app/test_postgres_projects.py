@@ -112,9 +112,22 @@ def test_a_database_that_does_not_answer_or_is_not_postgresql_is_one_line(tmp_pa
 
 def test_a_server_project_of_a_newer_plumb_is_refused(tmp_path, database, capsys) -> None:
     Project.create(tmp_path / "p", database=database).close()
-    engine = sa.create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(database)
     with engine.begin() as connection:
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0999'")
     engine.dispose()
     assert main(["info", str(tmp_path / "p")]) == 1
     assert "written by a newer Plumb (schema 0999" in capsys.readouterr().err
+
+
+def test_a_role_without_rights_is_told_so_and_nothing_is_made(tmp_path, database, capsys) -> None:
+    admin = sa.create_engine(database, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql("DROP ROLE IF EXISTS visitor")
+        connection.exec_driver_sql("CREATE ROLE visitor LOGIN")
+    admin.dispose()
+    visitor = sa.engine.make_url(database).set(username="visitor").render_as_string(hide_password=False)
+    assert main(["new", str(tmp_path / "p"), "--database", visitor]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "permission denied" in err[0] and "has no rights there" in err[0]
+    assert not (tmp_path / "p").exists()
