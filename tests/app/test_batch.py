@@ -117,3 +117,42 @@ def test_analyze_all_on_workers_stores_what_the_serial_run_stores(tmp_path, caps
 
     with Project.open(cluster) as project, project.store.reading() as session:
         assert sorted(session.scalars(select(Assessment.clip_id))) == [c.id for c in project.clips()]
+
+
+def test_a_clip_whose_worker_dies_is_run_again_on_another(two_projects) -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    from app.auto_annotate import PoseOptions
+    from app.batch import dask_client, pose_clips_on_cluster
+
+    serial, cluster = two_projects
+    assert main(["pose", str(serial), "--clip", "1"]) == 0
+    with Project.open(cluster) as project, dask_client(workers=2) as client:
+        pids = client.run(os.getpid)  # worker address -> process id
+        killed: list[int] = []
+
+        def kill_the_clips_worker() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                busy = [address for address, keys in client.processing().items() if keys]
+                if busy:
+                    time.sleep(2.0)  # the clip's model is loaded and running by now
+                    killed.append(pids[busy[0]])
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                    return
+                time.sleep(0.05)
+
+        killer = threading.Thread(target=kill_the_clips_worker)
+        killer.start()
+        results, skipped = pose_clips_on_cluster(project, [project.clip(1)], PoseOptions(), client)
+        killer.join()
+    assert killed, "the worker running the clip was killed"
+    assert skipped == [] and [r["clip"] for r in results] == [1]
+    expected, got = _poses(serial), _poses(cluster)
+    for layer in LAYERS:
+        assert expected[(1, layer)].keys() == got[(1, layer)].keys()
+        assert all(np.array_equal(a, b, equal_nan=True)
+                   for f in expected[(1, layer)] for a, b in zip(expected[(1, layer)][f], got[(1, layer)][f]))
