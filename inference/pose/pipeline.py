@@ -34,7 +34,8 @@ from inference.pose.tracking import (
     track_sequence,
 )
 from inference.pose.camera_motion import CameraMotion, chain_motions, is_identity, transform_points
-from inference.pose.still import MIN_PERSON_FLAG, as_person
+from inference.pose.shot_cuts import ShotCuts
+from inference.pose.still import MIN_PERSON_FLAG, as_person, find_person
 from inference.skeletons import convert, get_skeleton
 
 if TYPE_CHECKING:
@@ -100,12 +101,22 @@ class PoseRunner:
         self.camera = CameraMotion() if follow_camera else None
         self._cameras: list[np.ndarray | None] = []  # the buffered frames' camera motions
         self._pending_camera: np.ndarray | None = None
+        self.cuts = ShotCuts()
 
     def run(self, frames: Iterable[tuple[int, np.ndarray, int | None]], frame_at: FrameAt) -> Iterator[FrameResult]:
-        """frames: (index, rgb, timestamp_ms or None) in increasing index order."""
+        """frames: (index, rgb, timestamp_ms or None) in increasing index order.
+
+        At a cut to another shot (inference.pose.shot_cuts) everything followed so far is
+        forgotten and the athlete is chosen again in the new shot; a shot of a single frame
+        (a folder of frames from different clips) is read as a still image."""
         buffer: list[tuple[int, list[PersonPose]]] = []
         tracker: AthleteTracker | None = None
         for index, rgb, timestamp_ms in frames:
+            if self.cuts.is_cut(rgb):
+                if buffer:
+                    yield from self._flush(buffer, frame_at)
+                    buffer = []
+                tracker = self._new_shot()
             people = self.backend.detect(rgb, timestamp_ms)
             camera = self._camera_motion(rgb, people)
             if tracker is not None:
@@ -134,7 +145,26 @@ class PoseRunner:
         if buffer:
             yield from self._flush(buffer, frame_at)
 
+    def _new_shot(self) -> None:
+        """Forget the last shot: its athlete, motion and camera. Returns the (absent) tracker."""
+        self._followed = None
+        self._last_steps = []
+        self._hip_motion = (0.0, 0.0)
+        self._cameras = []
+        self._pending_camera = None
+        if self.camera is not None:
+            self.camera.reset()
+        reset = getattr(self.backend, "reset", None)
+        if reset is not None:
+            reset()
+        return None
+
     def _flush(self, buffer: list[tuple[int, list[PersonPose]]], frame_at: FrameAt) -> Iterator[FrameResult]:
+        if len(buffer) == 1 and self.upright is not None and not self._start_in(buffer):
+            yield self._still(buffer[0][0], frame_at(buffer[0][0]), len(buffer[0][1]))
+            self._last_steps = []
+            self._cameras = []
+            return
         steps = self._track_buffer(buffer, frame_at)
         self._last_steps = steps
         for step, (_, people) in zip(steps, buffer):
@@ -197,6 +227,16 @@ class PoseRunner:
         self._followed = (step.frame, refined)
         return TrackStep(step.frame, better, step.status, step.distance, step.predicted)
 
+    def _start_in(self, buffer: list[tuple[int, list[PersonPose]]]) -> bool:
+        return self.start is not None and buffer[0][0] <= self.start.frame <= buffer[-1][0]
+
+    def _still(self, frame: int, rgb: np.ndarray, people: int) -> FrameResult:
+        """A shot of one frame: its most prominent person, found at any turn, as in a still."""
+        person = find_person(rgb, self.backend, self.upright)
+        if person is None:
+            return FrameResult(frame, None, None, "lost", people)
+        return self._result(TrackStep(frame, person, "tracked", float("nan"), None), max(people, 1))
+
     def _ready(self, buffer: list[tuple[int, list[PersonPose]]]) -> bool:
         if self.start is None:
             return len(buffer) >= self.auto_frames
@@ -205,13 +245,16 @@ class PoseRunner:
     def _track_buffer(self, buffer: list[tuple[int, list[PersonPose]]], frame_at: FrameAt) -> list[TrackStep]:
         first = buffer[0][0]
         start = self.start
-        if start is not None and start.frame < first:
-            start = None  # the chosen frame was in an earlier run; choose again from what is here
-        elif isinstance(start, StartBox):
-            start = StartBox(start.frame - first, start.box)
-        elif isinstance(start, StartPoint):
-            start = StartPoint(start.frame - first, start.point)
-        self.start = None  # a later buffer (nobody found yet) chooses automatically
+        if start is not None and start.frame > buffer[-1][0]:
+            start = None  # the chosen frame is in a later shot: it waits for that one
+        else:
+            if start is not None and start.frame < first:
+                start = None  # the chosen frame was in an earlier run; choose again from what is here
+            elif isinstance(start, StartBox):
+                start = StartBox(start.frame - first, start.box)
+            elif isinstance(start, StartPoint):
+                start = StartPoint(start.frame - first, start.point)
+            self.start = None  # a later buffer (nobody found yet) chooses automatically
         cameras, self._cameras = self._cameras, []
         steps = track_sequence(
             [people for _, people in buffer], start,

@@ -1,0 +1,46 @@
+"""Cuts between shots: consecutive frames that show another scene (a broadcast cutting to a
+replay or another camera, or a folder of frames taken from different clips).
+
+Across a cut nothing carries over: the athlete's box, velocity and landmarks belong to the
+other shot, and following them would take whoever stands there now for the athlete. The
+measure is PySceneDetect's content detector: the mean absolute difference of hue, saturation
+and value between the two frames (downscaled), averaged over the three channels; a cut when it
+exceeds its default threshold of 27 (on a 0-255 scale). Within a shot, even a fast pan or a
+diver's flight changes a frame by a few units.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+CUT_THRESHOLD = 27.0
+# Frames are compared at this width: the measure is a mean, so detail adds nothing but time.
+COMPARE_WIDTH = 160
+
+
+def _signature(rgb: np.ndarray) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    small = cv2.resize(rgb, (COMPARE_WIDTH, max(1, round(COMPARE_WIDTH * height / width))),
+                       interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_RGB2HSV).astype(np.int16)
+
+
+def content_change(a: np.ndarray, b: np.ndarray) -> float:
+    """The content detector's measure between two RGB frames of one size."""
+    return float(np.abs(_signature(a) - _signature(b)).mean())
+
+
+class ShotCuts:
+    """Feed frames in order; `is_cut` says whether a frame starts a new shot."""
+
+    def __init__(self, threshold: float = CUT_THRESHOLD) -> None:
+        self.threshold = threshold
+        self._previous: np.ndarray | None = None
+
+    def is_cut(self, rgb: np.ndarray) -> bool:
+        signature = _signature(rgb)
+        previous, self._previous = self._previous, signature
+        if previous is None or previous.shape != signature.shape:
+            return previous is not None
+        return float(np.abs(signature - previous).mean()) > self.threshold
