@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import av
 import numpy as np
 import pytest
 
@@ -14,7 +13,7 @@ from app.cli import main
 from app.project import Project
 from app.store.pose_rows import row_arrays, rows_by_frame
 from tests.helpers.numbered_pose import NumberedPose, athlete_keypoints
-from tests.helpers.videos import write_numbered_video
+from tests.helpers.videos import write_damaged_frames_video
 
 FRAMES = 40
 DAMAGED = (25, 31)
@@ -22,18 +21,7 @@ DAMAGED = (25, 31)
 
 @pytest.fixture(scope="module")
 def damaged_video(tmp_path_factory):
-    """Every frame a keyframe (MJPEG), and the packets of DAMAGED overwritten with zeros: the
-    decoder rejects those two frames and decodes all the others."""
-    path = write_numbered_video(tmp_path_factory.mktemp("v") / "damaged.avi", codec="mjpeg", frames=FRAMES,
-                                gop=1, pix_fmt="yuvj420p")
-    with av.open(str(path)) as container:
-        packets = [(p.pos, p.size) for p in container.demux(container.streams.video[0]) if p.size]
-    data = bytearray(path.read_bytes())
-    for frame in DAMAGED:
-        pos, size = packets[frame]
-        data[pos:pos + size] = bytes(size)
-    path.write_bytes(bytes(data))
-    return path
+    return write_damaged_frames_video(tmp_path_factory.mktemp("v") / "damaged.avi", DAMAGED, frames=FRAMES)
 
 
 @pytest.fixture
