@@ -20,6 +20,7 @@ from sqlalchemy import delete
 from app import atomic_files
 from app.edits.snapshot import ClipDataTarget, snapshot
 from app.errors import MediaError, PlumbError
+from app.media.errors import VideoFileError
 from app.media.frame_source import FrameSource
 from app.media.image_folder import ImageFolder
 from app.project import Project
@@ -41,6 +42,7 @@ from inference.skeletons import convert, get_skeleton
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
 BATCH = 25
+UNDECODABLE = "undecodable"  # FrameResult.status of a frame the video could not decode
 TRUSTED_CONFIDENCE = 0.3
 
 
@@ -84,9 +86,13 @@ def _project_backend(options: PoseOptions, mode: str, project: Project | None) -
 
 
 def _frames(source, count: int, first: int, cancel: Cancel | None, timestamps: bool,
-            depth: int = 4) -> Iterator:
+            depth: int = 4, damaged: set[int] | None = None) -> Iterator:
     """(index, rgb, timestamp_ms) in order, decoded by a worker thread a few frames ahead so
-    decoding overlaps the pose model instead of adding to it."""
+    decoding overlaps the pose model instead of adding to it.
+
+    damaged: when given, a frame the video cannot decode is added to it and handed on as a
+    black picture (nobody on it, as for a lost athlete), so the rest of the clip still runs.
+    """
     ready: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -103,7 +109,7 @@ def _frames(source, count: int, first: int, cancel: Cancel | None, timestamps: b
         try:
             for index in range(first, count):
                 ts = int(round(source.timestamp(index) * 1000)) if timestamps else None
-                if not put((index, source.frame(index), ts)):
+                if not put((index, _decoded(source, index, damaged), ts)):
                     return
         except BaseException as exc:  # handed to the consumer, which raises it
             put(exc)
@@ -125,6 +131,20 @@ def _frames(source, count: int, first: int, cancel: Cancel | None, timestamps: b
     finally:
         stop.set()
         worker.join()
+
+
+def _decoded(source, index: int, damaged: set[int] | None) -> np.ndarray:
+    try:
+        return source.frame(index)
+    except VideoFileError as exc:
+        if damaged is None or exc.problem != "undecodable":
+            raise
+        damaged.add(index)
+        return _blank(source)
+
+
+def _blank(source) -> np.ndarray:
+    return np.zeros((source.info.height, source.info.width, 3), np.uint8)
 
 
 # --- plumb detect ----------------------------------------------------------------------------
@@ -258,13 +278,19 @@ def _pose_clip(project: Project, clip: ClipRecord, options: PoseOptions, layer: 
         with project.store.transaction() as tx:
             tx.session.execute(delete(PoseFrame).where(PoseFrame.clip_id == clip.id, PoseFrame.layer == layer))
     first, start = resume_point(project, clip, options, layer)
+    damaged = []
     if first < clip.frame_count:
-        _run_frames(project, clip, options, layer, first, start, progress, cancel, backend)
+        damaged = _run_frames(project, clip, options, layer, first, start, progress, cancel, backend)
     if cancel is not None and cancel():
-        return {"clip": clip.id, "finished": False}
+        return {"clip": clip.id, "finished": False, **damaged_fields(damaged)}
     _refuse_if_nobody(project, clip, layer)
     changed = finish_clip(project, clip, options, layer)
-    return {"clip": clip.id, "finished": True, "refined_frames": changed}
+    return {"clip": clip.id, "finished": True, "refined_frames": changed, **damaged_fields(damaged)}
+
+
+def damaged_fields(frames: list[int]) -> dict:
+    """What a clip's result adds when frames could not be decoded (nothing when all could)."""
+    return {"undecodable_frames": frames, "note": damaged_note(frames)} if frames else {}
 
 
 def resume_point(project: Project, clip: ClipRecord, options: PoseOptions, layer: str
@@ -300,9 +326,9 @@ def pose_frames(project: Project, clip: ClipRecord, options: PoseOptions, first:
     start = options.start if first == 0 else _resume_start(project, clip.id, layer, first)
     total = last - first + 1
     ranged = None if progress is None else (lambda done, _total: progress(done - first, total))
-    _run_frames(project, clip, options, layer, first, start, ranged, cancel, backend, stop=last + 1)
+    damaged = _run_frames(project, clip, options, layer, first, start, ranged, cancel, backend, stop=last + 1)
     if cancel is not None and cancel():
-        return {"clip": clip.id, "finished": False, "first": first, "last": last}
+        return {"clip": clip.id, "finished": False, "first": first, "last": last, **damaged_fields(damaged)}
     with project.store.reading() as session:
         rows = rows_by_frame(session, clip.id, layer, range(first, last + 1))
     found = sum(bool(np.isfinite(row_arrays(row)[0][:, :2]).any()) for row in rows.values())
@@ -310,7 +336,7 @@ def pose_frames(project: Project, clip: ClipRecord, options: PoseOptions, first:
     if not found:
         raise PlumbError(f"Clip {clip.id} ({clip.name}): no person was found on frames {first}–{last}.")
     return {"clip": clip.id, "finished": True, "first": first, "last": last, "found": found,
-            "refined_frames": changed}
+            "refined_frames": changed, **damaged_fields(damaged)}
 
 
 def _refuse_if_nobody(project: Project, clip: ClipRecord, layer: str) -> None:
@@ -357,22 +383,44 @@ def video_job(project: Project, clip: ClipRecord, first: int, start, stop: int |
 
 def model_run(job: VideoJob, options: PoseOptions, backend: PoseBackend,
               cancel: Cancel | None = None) -> Iterator[FrameResult]:
-    """The model's result on each frame of the job, in order: decode, detect, follow."""
+    """The model's result on each frame of the job, in order: decode, detect, follow.
+
+    A frame the video cannot decode comes out with status UNDECODABLE and no pose; the
+    athlete is followed across it as across a frame where they were lost.
+    """
     source = FrameSource(job.video, proxy_path=job.proxy)
+    damaged: set[int] = set()
+
+    def frame_at(index: int) -> np.ndarray:
+        return _blank(source) if index in damaged else source.frame(index)
+
     try:
         runner = PoseRunner(backend, options.schema, image_size=job.size, start=job.start)
         count = job.frame_count if job.stop is None else min(job.stop, job.frame_count)
-        yield from runner.run(_frames(source, count, job.first, cancel, True), source.frame)
+        for result in runner.run(_frames(source, count, job.first, cancel, True, damaged=damaged), frame_at):
+            yield FrameResult(result.frame, None, None, UNDECODABLE, 0) if result.frame in damaged else result
     finally:
         source.close()
 
 
-def _run_frames(project, clip, options, layer, first, start, progress, cancel, given, stop=None) -> None:
+def damaged_note(frames: list[int]) -> str:
+    """How a report names the frames of a clip that could not be decoded."""
+    shown = ", ".join(str(f) for f in frames[:10]) + (f" and {len(frames) - 10} more" if len(frames) > 10 else "")
+    return (f"{len(frames)} frame(s) cannot be decoded ({shown}): the video is damaged there; they are marked "
+            "lost. Re-export or re-copy the video and run again with --rerun")
+
+
+def _run_frames(project, clip, options, layer, first, start, progress, cancel, given, stop=None) -> list[int]:
+    """Run the model over the frames and commit them in batches; returns the frames that could
+    not be decoded."""
     backend = _backend(options, "video", given, project)
     batch: list[FrameResult] = []
+    damaged: list[int] = []
     try:
         for result in model_run(video_job(project, clip, first, start, stop), options, backend, cancel):
             batch.append(result)
+            if result.status == UNDECODABLE:
+                damaged.append(result.frame)
             if len(batch) >= BATCH:
                 _commit_batch(project, clip.id, options.schema, layer, batch)
                 batch = []
@@ -383,6 +431,7 @@ def _run_frames(project, clip, options, layer, first, start, progress, cancel, g
         if batch:
             _commit_batch(project, clip.id, options.schema, layer, batch)
         backend.close()
+    return damaged
 
 
 def _commit_batch(project: Project, clip_id: int, schema: str, layer: str, batch: list[FrameResult]) -> None:

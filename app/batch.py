@@ -20,9 +20,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.auto_annotate import (
+    UNDECODABLE,
     Cancel,
     PoseOptions,
     VideoJob,
+    damaged_fields,
     finish_clip_in,
     merge_results,
     model_layer,
@@ -190,7 +192,8 @@ def _write_clip(project: Project, clip: ClipRecord, options: PoseOptions, layer:
         changed = finish_clip_in(tx, clip, options, layer)
         project.history.log_bulk(tx, f"Auto-annotate clip {clip.id} ({clip.name}) with {options.backend}",
                                  "pose_run", before)
-    return {"clip": clip.id, "finished": True, "refined_frames": changed}
+    damaged = [r.frame for r in frames if r.status == UNDECODABLE]
+    return {"clip": clip.id, "finished": True, "refined_frames": changed, **damaged_fields(damaged)}
 
 
 def _has_rows(project: Project, clip: ClipRecord, layer: str) -> bool:

@@ -115,17 +115,24 @@ def cmd_pose(args: argparse.Namespace) -> int:
 def _print_written(clip_id: int, name: str, result: dict) -> None:
     print(f"Clip {clip_id} ({name}): poses written; {result['refined_frames']} frames refined "
           "(propagated corrections, filled gaps)", file=sys.stdout)
+    if "note" in result:
+        print(f"plumb pose: clip {clip_id} ({name}): {result['note']}", file=sys.stderr)
 
 
 def _report(results: list[dict], skipped: list[dict], args: argparse.Namespace) -> int:
+    """The summary at the end; the exit is non-zero when a clip or a frame was skipped."""
+    damaged = [r for r in results if r.get("undecodable_frames")]
     if args.json:
         print_json(results + [{"clip": item["clip"], "finished": False, "skipped": item["reason"]}
                               for item in skipped])
-    elif skipped:
-        print(f"{len(results)} clip(s) annotated, {len(skipped)} skipped:")
+    elif skipped or damaged:
+        print(f"{len(results)} clip(s) annotated, {len(skipped)} skipped, {len(damaged)} with frames that "
+              "cannot be decoded:")
         for item in skipped:
             print(f"  clip {item['clip']} ({item['name']}): {item['reason']}")
-    return EXIT_ERROR if skipped else 0
+        for result in damaged:
+            print(f"  clip {result['clip']}: {result['note']}")
+    return EXIT_ERROR if skipped or damaged else 0
 
 
 def _pose_on_cluster(project, clips, options, args: argparse.Namespace) -> tuple[list[dict], list[dict]]:

@@ -216,12 +216,13 @@ class PoseRuns(QObject):
         if self.worker is None:
             return  # shut down meanwhile
         self._end()
+        note = f" {result['note']}." if "note" in result else ""
         if result.get("finished"):
             refined = result.get("refined_frames", 0)
-            self.status.emit(f"{self._description}: done ({refined} frames refined after the run).")
+            self.status.emit(f"{self._description}: done ({refined} frames refined after the run).{note}")
         else:
             self.status.emit(f"{self._description}: cancelled. Finished frames are kept; "
-                             "Auto-Annotate Clip resumes after them.")
+                             f"Auto-Annotate Clip resumes after them.{note}")
         self.runFinished.emit(result)
 
     @Slot(str)

@@ -102,21 +102,9 @@ def test_coco_layers_get_oks_without_pckh(project):
 # --- CLI ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def cli(monkeypatch, capsys):
-    """app.cli.main with `check` and `agreement` registered (whether or not __init__ wires them yet)."""
+def cli(capsys):
+    """The real `plumb` entry point, its output captured."""
     import app.cli as cli_module
-    from app.cli import check_commands
-
-    original = cli_module.build_parser
-
-    def build_parser():
-        parser = original()
-        commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-        if "check" not in commands.choices:
-            check_commands.add_parsers(commands)
-        return parser
-
-    monkeypatch.setattr(cli_module, "build_parser", build_parser)
 
     def run(*argv):
         code = cli_module.main([str(a) for a in argv])

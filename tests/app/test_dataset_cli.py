@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from app.cli import dataset_commands
+from app.cli import main
 from app.cli.common import EXIT_ERROR
 from app.datasets import finediving, project_io
 from app.datasets.records import PoseSequence
-from app.errors import PlumbError
 from app.project import Project
 from tests.app.test_project_io import small_dives
 
 
 def plumb(*argv) -> int:
-    """Run a dataset command the way app.cli.main does (one-line error, exit 1)."""
-    parser = argparse.ArgumentParser(prog="plumb")
-    dataset_commands.add_parsers(parser.add_subparsers(dest="command"))
-    args = parser.parse_args([str(a) for a in argv])
-    try:
-        return args.run(args)
-    except PlumbError:
-        return EXIT_ERROR
+    """Run `plumb` through its real entry point."""
+    return main([str(a) for a in argv])
 
 
 @pytest.fixture
@@ -60,11 +52,14 @@ def test_import_export_split_stats(tmp_path, project_dir, capsys):
     assert "pose coverage: 30/180" in capsys.readouterr().out
 
 
-def test_errors_exit_nonzero(tmp_path, project_dir):
+def test_errors_exit_nonzero(tmp_path, project_dir, capsys):
     (tmp_path / "empty").mkdir()
-    assert plumb("import", project_dir, "finediving", tmp_path / "empty") == EXIT_ERROR
-    assert plumb("split", project_dir, "--test", "0.3") == EXIT_ERROR  # no clips
-    assert plumb("stats", tmp_path / "nothing") == EXIT_ERROR
+    for argv, word in [(("import", project_dir, "finediving", tmp_path / "empty"), "empty"),
+                       (("split", project_dir, "--test", "0.3"), "clip"),
+                       (("stats", tmp_path / "nothing"), "nothing")]:
+        assert plumb(*argv) == EXIT_ERROR
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and word in err and "Traceback" not in err, err
     with pytest.raises(SystemExit):
         plumb("import", project_dir, "nosuchformat", tmp_path)
 

@@ -53,11 +53,10 @@ def test_still_needs_a_folder(tmp_path, capsys) -> None:
     assert "--still reads a folder of images" in capsys.readouterr().err
 
 
-def test_device_cuda_without_a_gpu_is_refused_at_once(tmp_path, capsys) -> None:
+def test_device_cuda_without_a_gpu_is_refused_at_once(tmp_path, capsys, monkeypatch) -> None:
     import torch
 
-    if torch.cuda.is_available():
-        return  # this machine has a GPU: nothing to refuse
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # also on a machine with a GPU
     folder = tmp_path / "stills"
     folder.mkdir()
     cv2.imwrite(str(folder / "a.png"), np.zeros((40, 30, 3), np.uint8))

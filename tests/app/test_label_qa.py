@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
@@ -219,11 +218,9 @@ def test_many_clips_are_quick(project):
     assert time.perf_counter() - start < 5.0  # 14,400 pose rows
 
 
-PROJECT_IO = importlib.util.find_spec("app.datasets.project_io") is not None
 FINEDIVING_RULE_BREAKS = 125  # check_score at 0.01 over the 3000 released dives
 
 
-@pytest.mark.skipif(not PROJECT_IO, reason="app.datasets.project_io (FineDiving import into projects) is not there yet")
 def test_finediving_dives_breaking_the_judging_rules(tmp_path):
     from app.datasets import finediving, project_io
     dives = finediving.read(shared_data("FineDiving", "Annotations"))

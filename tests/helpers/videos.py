@@ -160,6 +160,20 @@ def has_encoder(name: str) -> bool:
 # --- files that must be refused --------------------------------------------------------
 
 
+def write_damaged_frames_video(path: str | Path, damaged: tuple[int, ...], frames: int = 40) -> Path:
+    """An MJPEG video (every frame a keyframe) whose ``damaged`` frames have their packets
+    overwritten with zeros: the decoder rejects those frames and decodes all the others."""
+    path = write_numbered_video(path, codec="mjpeg", frames=frames, gop=1, pix_fmt="yuvj420p")
+    with av.open(str(path)) as container:
+        packets = [(p.pos, p.size) for p in container.demux(container.streams.video[0]) if p.size]
+    data = bytearray(path.read_bytes())
+    for frame in damaged:
+        pos, size = packets[frame]
+        data[pos:pos + size] = bytes(size)
+    path.write_bytes(bytes(data))
+    return path
+
+
 def write_zero_byte(path: str | Path) -> Path:
     path = Path(path)
     path.write_bytes(b"")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from app.edits import set_keypoints
@@ -52,9 +52,8 @@ def test_onion_skin_and_trails_toggle(make_window, qtbot, posed_project):
 
 def test_stage_edit_from_the_timeline_is_undoable(make_window, qtbot, posed_project):
     window = open_at(make_window, qtbot, posed_project, frame=5)
-    if not window._stage_names:
-        pytest.skip("no sport template for the clip's sport")
-    assert window.stage_timeline.transition_at_playhead(0)
+    # the clip's sport template must load: a broken template leaves the timeline without stages
+    assert window._stage_names and window.stage_timeline.transition_at_playhead(0)
     with window.project.store.reading() as session:
         stages = queries.stage_boundaries(session, CLIP)
     assert stages is not None and stages.transitions[0] == 5
@@ -74,5 +73,5 @@ def test_middle_drag_pans(make_window, qtbot, posed_project):
     QTest.mouseMove(viewport, centre + QPoint(40, 0))
     QTest.mouseRelease(viewport, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, centre + QPoint(40, 0))
     after = view.mapToScene(centre)
-    assert after.x() < before.x()  # the frame followed the mouse to the right
-    assert isinstance(after, QPointF)
+    assert after.x() == pytest.approx(before.x() - 40 / view.zoom_factor(), abs=1.0)  # the frame followed the mouse
+    assert after.y() == pytest.approx(before.y(), abs=1.0)

@@ -13,11 +13,13 @@ from PySide6.QtWidgets import QApplication
 from app.attention import FrameStatus
 from app.auto_annotate import PoseOptions, model_layer
 from app.edits import set_keypoints
+from app.project import Project
 from app.store import queries
 from app.store.models import WORKING_LAYER
 from app.ui.pose_worker import PoseWorker
 from inference.provenance import JointSource
 from tests.helpers.numbered_pose import NumberedPose, athlete_keypoints
+from tests.helpers.videos import write_damaged_frames_video
 from tests.ui.conftest import FRAMES, wait_for_frame
 
 OPTIONS = PoseOptions(backend="numbered", max_gap=4)
@@ -179,3 +181,18 @@ def test_auto_annotate_after_a_range_alone_covers_the_frames_before_it(qtbot, op
         window.auto_annotate_clip()
     assert full.detected[0] == 0
     assert track(window, model_layer("numbered")).frames.tolist() == list(range(FRAMES))
+
+
+def test_frames_the_video_cannot_decode_are_named_in_the_status_bar(qtbot, make_window, tmp_path):
+    folder = tmp_path / "damaged"
+    with Project.create(folder) as project:
+        project.add_video(write_damaged_frames_video(tmp_path / "damaged.avi", (12,), frames=30))
+    window = make_window(pose_options=OPTIONS, pose_backend=NumberedPose)
+    assert window.open_project(folder)
+    window.select_clip(1)
+    with qtbot.waitSignal(window.pose_runs.runFinished, timeout=RUN_MS) as done:
+        window.auto_annotate_clip()
+    assert done.args[0]["finished"] and done.args[0]["undecodable_frames"] == [12]
+    message = window.statusBar().currentMessage()
+    assert "done" in message and "1 frame(s) cannot be decoded (12)" in message
+    assert track(window, model_layer("numbered")).frames.tolist() == list(range(30))
