@@ -90,8 +90,8 @@ def _frames(source, count: int, first: int, cancel: Cancel | None, timestamps: b
     """(index, rgb, timestamp_ms) in order, decoded by a worker thread a few frames ahead so
     decoding overlaps the pose model instead of adding to it.
 
-    damaged: when given, a frame the video cannot decode is added to it and handed on as a
-    black picture (nobody on it, as for a lost athlete), so the rest of the clip still runs.
+    damaged: when given, a frame the video cannot decode is added to it and handed on without
+    a picture (None: the athlete is lost there), so the rest of the clip still runs.
     """
     ready: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -140,7 +140,7 @@ def _decoded(source, index: int, damaged: set[int] | None) -> np.ndarray:
         if damaged is None or exc.problem != "undecodable":
             raise
         damaged.add(index)
-        return _blank(source)
+        return None
 
 
 def _blank(source) -> np.ndarray:

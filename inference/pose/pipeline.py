@@ -103,8 +103,10 @@ class PoseRunner:
         self._pending_camera: np.ndarray | None = None
         self.cuts = ShotCuts()
 
-    def run(self, frames: Iterable[tuple[int, np.ndarray, int | None]], frame_at: FrameAt) -> Iterator[FrameResult]:
-        """frames: (index, rgb, timestamp_ms or None) in increasing index order.
+    def run(self, frames: Iterable[tuple[int, np.ndarray | None, int | None]], frame_at: FrameAt) -> Iterator[FrameResult]:
+        """frames: (index, rgb, timestamp_ms or None) in increasing index order; rgb None for a
+        frame the video has no picture of (damaged): the athlete is lost there and the shot
+        goes on across it.
 
         At a cut to another shot (inference.pose.shot_cuts) everything followed so far is
         forgotten and the athlete is chosen again in the new shot; a shot of a single frame
@@ -112,6 +114,13 @@ class PoseRunner:
         buffer: list[tuple[int, list[PersonPose]]] = []
         tracker: AthleteTracker | None = None
         for index, rgb, timestamp_ms in frames:
+            if rgb is None:
+                if tracker is not None:
+                    yield FrameResult(index, None, None, "lost", 0)  # the tracker counts the gap
+                    continue
+                buffer.append((index, []))
+                self._cameras.append(None)
+                continue
             if self.cuts.is_cut(rgb):
                 if buffer:
                     yield from self._flush(buffer, frame_at)
