@@ -20,9 +20,10 @@ COMPARE_WIDTH = 160
 
 
 def _signature(rgb: np.ndarray) -> np.ndarray:
-    height, width = rgb.shape[:2]
-    small = cv2.resize(rgb, (COMPARE_WIDTH, max(1, round(COMPARE_WIDTH * height / width))),
-                       interpolation=cv2.INTER_AREA)
+    # Every n-th pixel: a mean over thousands of pixels needs no smoothing, and a 1080p frame
+    # costs a tenth of a millisecond instead of the several an area resize takes.
+    step = max(1, rgb.shape[1] // COMPARE_WIDTH)
+    small = np.ascontiguousarray(rgb[::step, ::step])
     return cv2.cvtColor(small, cv2.COLOR_RGB2HSV).astype(np.int16)
 
 
