@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.qa_view.clipFrameRequested.connect(self.show_clip_frame)
         self.add_dock("Label checks", self.qa_view, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
         self.pose_training: PoseTrainingDialog | None = None
+        self.render_dialog = None
         self.suggestions_view = SuggestionsView(self)
         self.suggestions_view.clipFrameRequested.connect(self.show_clip_frame)
         self.add_dock("Correct next", self.suggestions_view, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -153,11 +154,12 @@ class MainWindow(QMainWindow):
         self.open_video_action = self._action(file_menu, "Open &Video…", "Ctrl+Shift+O",
                                               lambda: self.coach.open_videos())
         self.add_videos_action = self._action(file_menu, "&Add Videos…", "Ctrl+Shift+A", self.add_videos)
+        self.render_video_action = self._action(file_menu, "&Render Video…", "Ctrl+Shift+R", self.render_video)
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.file_actions = [self.new_action, self.open_action, self.open_video_action, self.add_videos_action,
-                             self.quit_action]
+                             self.render_video_action, self.quit_action]
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action, self.redo_action = undo_actions(self.undo_stack, self.store_signals, self)
         edit_menu.addActions([self.undo_action, self.redo_action])
@@ -296,6 +298,9 @@ class MainWindow(QMainWindow):
             self.pose_training.shutdown()
             self.pose_training.close()
             self.pose_training = None
+        if self.render_dialog is not None:
+            self.render_dialog.close()  # cancels a running render and waits for it
+            self.render_dialog = None
         self.qa_view.shutdown()
         self.qa_view.set_project(None)
         self.suggestions_view.shutdown()
@@ -453,6 +458,17 @@ class MainWindow(QMainWindow):
             return self.pose_choices.ask(self, clip_id, drawn_athlete_box(self.editor))
         self.pose_choices.choose(options, clip_id)
         return options
+
+    def render_video(self):
+        """The clip with its overlay, alone or beside its exemplar, as a video (a window-modal dialog)."""
+        from app.ui.render_dialog import RenderDialog
+
+        if not self._pose_target("Render Video"):
+            return None
+        self.render_dialog = RenderDialog(self.project, self.pane.clip.id, self)
+        self.render_dialog.ended.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
+        self.render_dialog.open()
+        return self.render_dialog
 
     def train_pose_model(self) -> PoseTrainingDialog | None:
         """Fine-tune the pose network on this project's corrected frames (a window-modal dialog)."""
