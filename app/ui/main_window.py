@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QSplitter, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QSplitter, QWidget
 
 from app.attention import frame_statuses, next_attention
 from app.auto_annotate import PoseOptions
@@ -53,6 +53,9 @@ from app.ui.stage_timeline import StageTimeline
 from app.ui.undo import StoreSignals, UndoStack, undo_actions
 
 DEFAULT_SIZE = (1200, 760)
+ASSESSMENT_SHARE = 0.34  # of the window's height, for a fresh window's Assessment dock
+RIGHT_DOCK_SHARE = 0.33  # of its width, for the History, Labels and Correct next column
+RIGHT_COLUMN_SHARES = {"History": 0.1, "Labels": 0.36, "Correct next": 0.14}  # of the height, above Assessment
 DEFAULT_SPLIT = [320, 880]
 STATUS_MS = 8000
 REFUSED_MS = 15000  # a refused edit's reason stays long enough to be read
@@ -375,7 +378,13 @@ class MainWindow(QMainWindow):
         old, self.label_panel = self.label_panel, None
         if project is not None:
             self.label_panel = LabelPanel(project, self.undo_stack.push_edit, parent=self)
-        self.labels_dock.setWidget(self.label_panel if self.label_panel is not None else QWidget(self))
+        # Scrolled: the label form is taller than the room beside the video in a window that
+        # also shows the Assessment dock, and would otherwise squeeze that dock to its minimum.
+        scroller = QScrollArea(self)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(self.label_panel if self.label_panel is not None else QWidget(self))
+        self.labels_dock.setWidget(scroller)
         if old is not None:
             old.close()
             old.deleteLater()
@@ -507,10 +516,20 @@ class MainWindow(QMainWindow):
         geometry, state, splitter = self.settings.window_layout()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*DEFAULT_SIZE)
-        if state is not None:
-            self.restoreState(state)
+        if state is None or not self.restoreState(state):
+            self._default_dock_sizes()
         if splitter is None or not self.splitter.restoreState(splitter):
             self.splitter.setSizes(DEFAULT_SPLIT)
+
+    def _default_dock_sizes(self) -> None:
+        """A fresh window's docks: the assessment tall enough for its radar and feedback rows,
+        the right column wide enough for the label form."""
+        width, height = self.size().width(), self.size().height()
+        self.resizeDocks([self.docks["Assessment"]], [round(height * ASSESSMENT_SHARE)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["History"]], [round(width * RIGHT_DOCK_SHARE)], Qt.Orientation.Horizontal)
+        right = [self.docks[title] for title in RIGHT_COLUMN_SHARES]
+        self.resizeDocks(right, [round(height * share) for share in RIGHT_COLUMN_SHARES.values()],
+                         Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.save_window_layout(self.saveGeometry(), self.saveState(), self.splitter.saveState())
