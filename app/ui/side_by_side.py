@@ -10,6 +10,7 @@ scaled to the athlete's torso length.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
@@ -49,7 +50,7 @@ class SideBySide(QWidget):
             pane.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             pane.setStyleSheet("QLabel { background: #111; color: #ccc; }")
         self.overlay = QCheckBox("Overlay the exemplar (scaled to the athlete's torso, at the hips)", self)
-        self.overlay.toggled.connect(lambda _on: self._redraw())
+        self.overlay.toggled.connect(lambda _on: self._redraw((0,)))
         self.player = Player(self)
         self.bar = PlayerBar(self.player, self)
         self.shown: list[int | None] = [None, None]
@@ -94,7 +95,8 @@ class SideBySide(QWidget):
         self._images[side] = qimage_to_rgb(image)
         who = f"{self.clip.name} (athlete)" if side == 0 else f"{self.exemplar.name} (exemplar)"
         self.captions[side].setText(f"{who}, frame {index}")
-        self._redraw()
+        # The athlete's side carries the exemplar's overlay, so a new exemplar frame redraws it too.
+        self._redraw((0, 1) if side == 1 and self.overlay.isChecked() else (side,))
         if self.shown[0] == self.player.position and self.shown[1] == self.exemplar_frame(self.player.position):
             self.framesShown.emit(self.shown[0], self.shown[1])
 
@@ -104,26 +106,38 @@ class SideBySide(QWidget):
             return None
         return self.pair.pose(index) if side == 0 else self.pair.exemplar_pose(index)
 
-    def _redraw(self) -> None:
-        for side in (0, 1):
+    def _redraw(self, sides=(0, 1)) -> None:
+        for side in sides:
             rgb = self._images[side]
             if rgb is None:
                 continue
-            drawn = np.array(rgb, copy=True)
+            # Scaled to the pane first and drawn on at that size: a 1080p frame drawn on and then
+            # smooth-scaled cost most of a step's time.
+            height, width = rgb.shape[:2]
+            pane = self.panes[side].size()
+            scale = min(pane.width() / width, pane.height() / height, 1.0)
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            drawn = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if scale < 1 else np.array(rgb, copy=True)
             if side == 0 and self.overlay.isChecked() and self.shown[1] is not None:
                 # The exemplar first, so the athlete's own skeleton stays on top where they meet.
-                draw_pose(drawn, self.pair.overlay(self.shown[0], self.shown[1]), self.schema, color=EXEMPLAR_COLOR,
-                          copy=False)
-            draw_pose(drawn, self._pose(side), self.schema, copy=False)
-            pixmap = QPixmap.fromImage(rgb_to_qimage(drawn))
-            self.panes[side].setPixmap(pixmap.scaled(self.panes[side].size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                                     Qt.TransformationMode.SmoothTransformation))
+                draw_pose(drawn, _scaled(self.pair.overlay(self.shown[0], self.shown[1]), scale), self.schema,
+                          color=EXEMPLAR_COLOR, copy=False)
+            draw_pose(drawn, _scaled(self._pose(side), scale), self.schema, copy=False)
+            self.panes[side].setPixmap(QPixmap.fromImage(rgb_to_qimage(drawn)))
 
     def closeEvent(self, event) -> None:
         self.player.pause()
         for loader in self.loaders:
             loader.close()
         super().closeEvent(event)
+
+
+def _scaled(pose: np.ndarray | None, scale: float) -> np.ndarray | None:
+    if pose is None or scale == 1:
+        return pose
+    out = pose.copy()
+    out[:, :2] *= scale
+    return out
 
 
 def open_side_by_side(project, clip_id: int, exemplar_id: int, parent: QWidget | None = None) -> SideBySide:
