@@ -37,12 +37,31 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from app.errors import PlumbError
+    from app.exemplars import exemplar_of
     from app.media.overlay_video import render_overlay
+    from app.media.side_by_side_video import render_side_by_side
     from app.project import Project
 
+    if args.compare_with is not None and not args.side_by_side:
+        raise PlumbError("--with chooses the exemplar of --side-by-side; add --side-by-side")
+    if args.blur_faces and args.side_by_side:
+        raise PlumbError("--blur-faces is not available with --side-by-side; render the clip alone to blur faces")
     with Project.open(args.project) as project:
-        out = render_overlay(project, args.clip, args.out, first=args.first, last=args.last,
-                             blur_faces=args.blur_faces, progress=progress_line("render"))
+        if not args.side_by_side:
+            out = render_overlay(project, args.clip, args.out, first=args.first, last=args.last,
+                                 blur_faces=args.blur_faces, progress=progress_line("render"))
+        else:
+            exemplar = args.compare_with
+            if exemplar is None:
+                choice = exemplar_of(project, args.clip)
+                if choice is None:
+                    raise PlumbError(f"clip {args.clip} has no exemplar to render beside; choose one with --with ID "
+                                     f"or plumb exemplar {args.project} --clip {args.clip} --with ID")
+                exemplar = choice.clip_id
+            project.clip(exemplar)  # an unknown clip is refused before any work
+            out = render_side_by_side(project, args.clip, exemplar, args.out, first=args.first, last=args.last,
+                                      overlay=not args.no_overlay, progress=progress_line("render"))
     print(out)
     return 0
 
@@ -73,4 +92,11 @@ def add_parsers(commands) -> None:
     render.add_argument("--first", type=int, metavar="N", help="first frame (default 0)")
     render.add_argument("--last", type=int, metavar="M", help="last frame (default the clip's last)")
     render.add_argument("--blur-faces", action="store_true", help="blur the athlete's face (from the head joints)")
+    render.add_argument("--side-by-side", action="store_true",
+                        help="the clip beside its exemplar, aligned stage by stage, the exemplar's skeleton "
+                             "also drawn on the athlete (scaled to the torso, at the hips)")
+    render.add_argument("--with", dest="compare_with", type=int, metavar="ID",
+                        help="the exemplar to render beside (default: the clip's exemplar, see plumb exemplar)")
+    render.add_argument("--no-overlay", action="store_true",
+                        help="with --side-by-side: leave the exemplar's skeleton off the athlete's side")
     render.set_defaults(run=cmd_render)

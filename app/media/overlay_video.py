@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
@@ -39,19 +39,21 @@ class Cancelled(RenderError):
     pass
 
 
-def draw_pose(rgb: np.ndarray, pose: np.ndarray | None, schema: str | None) -> np.ndarray:
-    """A copy of ``rgb`` with the skeleton of ``pose`` (J, 2|3) in pixels drawn on it."""
-    out = np.array(rgb, copy=True)
+def draw_pose(rgb: np.ndarray, pose: np.ndarray | None, schema: str | None, *,
+              color: tuple[int, int, int] | None = None, copy: bool = True) -> np.ndarray:
+    """``rgb`` (a copy unless ``copy`` is False) with the skeleton of ``pose`` (J, 2|3) in pixels
+    drawn on it, bones and joints in their colours or all in ``color``."""
+    out = np.array(rgb, copy=True) if copy else rgb
     if pose is None or schema is None:
         return out
     thickness = max(2, out.shape[0] // 240)
     for a, b in get_skeleton(schema).bones:
         if np.isfinite(pose[[a, b], :2]).all():
             cv2.line(out, tuple(int(v) for v in pose[a, :2]), tuple(int(v) for v in pose[b, :2]),
-                     BONE_COLOR, thickness, cv2.LINE_AA)
+                     color or BONE_COLOR, thickness, cv2.LINE_AA)
     for x, y in pose[:, :2]:
         if np.isfinite(x) and np.isfinite(y):
-            cv2.circle(out, (int(x), int(y)), thickness + 2, JOINT_COLOR, -1, cv2.LINE_AA)
+            cv2.circle(out, (int(x), int(y)), thickness + 2, color or JOINT_COLOR, -1, cv2.LINE_AA)
     return out
 
 
@@ -101,7 +103,7 @@ def draw_stage_bar(rgb: np.ndarray, frame: int, frame_count: int, transitions, c
     cv2.rectangle(rgb, (x - 2, top - 4), (x + 2, h - 1), (255, 255, 255), -1)
 
 
-def _label(rgb: np.ndarray, text: str) -> None:
+def draw_label(rgb: np.ndarray, text: str) -> None:
     scale = max(0.5, rgb.shape[0] / 900)
     thickness = max(1, round(2 * scale))
     (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
@@ -109,67 +111,46 @@ def _label(rgb: np.ndarray, text: str) -> None:
     cv2.putText(rgb, text, (10, 10 + th), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thickness, cv2.LINE_AA)
 
 
-def render_overlay(project, clip_id: int, out: str | Path, *, first: int | None = None, last: int | None = None,
-                   blur_faces: bool = False, progress: Callable[[int, int], None] | None = None,
-                   cancelled: Callable[[], bool] | None = None) -> Path:
-    """Write frames ``first..last`` (default: the whole clip) of ``clip_id`` with the overlay
-    as H.264 MP4 to ``out``; returns the path. Raises RenderError (nothing written)."""
+def check_output(out: str | Path) -> Path:
+    """``out`` as a Path when it can be rendered to; RenderError says why not."""
     out = Path(out)
     if out.suffix.lower() != ".mp4":
         raise RenderError(f"{out.name}: render to an .mp4 file")
     if out.parent.exists() and not out.parent.is_dir():
         raise RenderError(f"{out.parent}: is a file; choose a folder for the video")
-    clip = project.clip(clip_id)
-    first = 0 if first is None else first
-    last = clip.frame_count - 1 if last is None else last
-    if not 0 <= first <= last < clip.frame_count:
-        raise RenderError(f"frames {first}..{last} are not inside the clip's 0..{clip.frame_count - 1}")
-    with project.store.reading() as session:
-        track = queries.pose_track(session, clip_id)
-        stages = queries.stage_boundaries(session, clip_id, "expert") or \
-            queries.stage_boundaries(session, clip_id, "model")
-    poses = dict(zip(track.frames.tolist(), track.keypoints))
-    boxes = dict(zip(track.frames.tolist(), track.bbox))
-    try:
-        colors = load_sport(clip.sport).colors
-    except SportTemplateError:
-        colors = ()
-    bar = stages is not None and len(colors) == len(stages.transitions) + 1
-    source = FrameSource(project.video_path(clip))  # MediaError says why a video will not open
+    if out.is_dir():
+        raise RenderError(f"{out}: is a folder; name an .mp4 file to write")
+    return out
+
+
+def write_h264(out: Path, fps: float, frames: Iterator[np.ndarray], total: int, *,
+               progress: Callable[[int, int], None] | None = None,
+               cancelled: Callable[[], bool] | None = None) -> Path:
+    """Encode the RGB ``frames`` (all one size) as H.264 MP4 into a temporary file beside
+    ``out`` that replaces ``out`` after the last frame; nothing is left on failure or cancel."""
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".mp4")
     os.close(fd)
     try:
-        with source, av.open(temp, "w", format="mp4") as container:
-            stream = container.add_stream("libx264", rate=round(clip.fps) or 30)
-            stream.width, stream.height = (clip.width // 2) * 2, (clip.height // 2) * 2
-            stream.pix_fmt = "yuv420p"
-            stream.options = {"preset": "veryfast", "crf": "20"}
-            total = last - first + 1
-            for n, index in enumerate(range(first, last + 1)):
+        with av.open(temp, "w", format="mp4") as container:
+            stream = None
+            for n, rgb in enumerate(frames):
                 if cancelled is not None and cancelled():
                     raise Cancelled("cancelled; nothing was written")
-                pose = poses.get(index)
-                rgb = np.array(source.frame(index), copy=True)
-                if blur_faces and pose is not None and track.schema:
-                    circle = face_circle(pose, track.schema)
-                    if circle is not None:
-                        blur_face(rgb, circle)
-                rgb = draw_pose(rgb, pose, track.schema)
-                box = boxes.get(index)
-                if box is not None and np.isfinite(box).all():
-                    cv2.rectangle(rgb, (int(box[0]), int(box[1])), (int(box[2]), int(box[3])), BOX_COLOR, 2)
-                if bar:
-                    draw_stage_bar(rgb, index, clip.frame_count, stages.transitions, colors)
-                _label(rgb, f"{clip.name}  frame {index}")
+                if stream is None:
+                    stream = container.add_stream("libx264", rate=round(fps) or 30)
+                    stream.width, stream.height = (rgb.shape[1] // 2) * 2, (rgb.shape[0] // 2) * 2
+                    stream.pix_fmt = "yuv420p"
+                    stream.options = {"preset": "veryfast", "crf": "20"}
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:stream.height, :stream.width]),
                                                    format="rgb24")
                 for packet in stream.encode(frame):
                     container.mux(packet)
                 if progress is not None:
                     progress(n + 1, total)
-            for packet in stream.encode(None):
-                container.mux(packet)
+            if stream is not None:
+                for packet in stream.encode(None):
+                    container.mux(packet)
         os.replace(temp, out)
     except (OSError, av.FFmpegError) as exc:
         raise RenderError(f"{out}: cannot be written ({exc}); nothing was written") from None
@@ -177,3 +158,61 @@ def render_overlay(project, clip_id: int, out: str | Path, *, first: int | None 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
     return out
+
+
+def frame_range(clip, first: int | None, last: int | None) -> tuple[int, int]:
+    first = 0 if first is None else first
+    last = clip.frame_count - 1 if last is None else last
+    if not 0 <= first <= last < clip.frame_count:
+        raise RenderError(f"frames {first}..{last} are not inside the clip's 0..{clip.frame_count - 1}")
+    return first, last
+
+
+def stage_bar(project, clip) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
+    """The clip's stage transitions and their colours, None when there is no bar to draw."""
+    with project.store.reading() as session:
+        stages = queries.stage_boundaries(session, clip.id, "expert") or \
+            queries.stage_boundaries(session, clip.id, "model")
+    try:
+        colors = load_sport(clip.sport).colors
+    except SportTemplateError:
+        colors = ()
+    if stages is None or len(colors) != len(stages.transitions) + 1:
+        return None
+    return tuple(stages.transitions), tuple(colors)
+
+
+def render_overlay(project, clip_id: int, out: str | Path, *, first: int | None = None, last: int | None = None,
+                   blur_faces: bool = False, progress: Callable[[int, int], None] | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> Path:
+    """Write frames ``first..last`` (default: the whole clip) of ``clip_id`` with the overlay
+    as H.264 MP4 to ``out``; returns the path. Raises RenderError (nothing written)."""
+    out = check_output(out)
+    clip = project.clip(clip_id)
+    first, last = frame_range(clip, first, last)
+    with project.store.reading() as session:
+        track = queries.pose_track(session, clip_id)
+    poses = dict(zip(track.frames.tolist(), track.keypoints))
+    boxes = dict(zip(track.frames.tolist(), track.bbox))
+    bar = stage_bar(project, clip)
+    source = FrameSource(project.video_path(clip))  # MediaError says why a video will not open
+
+    def frames() -> Iterator[np.ndarray]:
+        for index in range(first, last + 1):
+            pose = poses.get(index)
+            rgb = np.array(source.frame(index), copy=True)
+            if blur_faces and pose is not None and track.schema:
+                circle = face_circle(pose, track.schema)
+                if circle is not None:
+                    blur_face(rgb, circle)
+            draw_pose(rgb, pose, track.schema, copy=False)
+            box = boxes.get(index)
+            if box is not None and np.isfinite(box).all():
+                cv2.rectangle(rgb, (int(box[0]), int(box[1])), (int(box[2]), int(box[3])), BOX_COLOR, 2)
+            if bar is not None:
+                draw_stage_bar(rgb, index, clip.frame_count, *bar)
+            draw_label(rgb, f"{clip.name}  frame {index}")
+            yield rgb
+
+    with source:
+        return write_h264(out, clip.fps, frames(), last - first + 1, progress=progress, cancelled=cancelled)

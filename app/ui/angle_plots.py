@@ -1,32 +1,39 @@
 """Joint angles and body motion over the clip under the video, with a cursor on the playhead.
 
-Three views, chosen in the corner box: the joint angles (knees, hips, elbows, trunk to
-vertical), the hip centre's height and speed in body heights, and the trunk's rotation speed
-(:mod:`inference.assess.kinematics`). The curves are read from the working poses when the
-clip or its poses change; the cursor moves with every shown frame, and a click or drag on the
-plot asks for that frame (``frameRequested``), as on the timelines.
+Four views, chosen in the corner box: the joint angles (knees, hips, elbows, trunk to
+vertical), the hip centre's height and speed in body heights, the trunk's rotation speed
+(:mod:`inference.assess.kinematics`) and the self-similarity matrix
+(:mod:`app.ui.self_similarity`, computed when first shown). The curves are read from the
+working poses when the clip or its poses change; the cursor moves with every shown frame
+(on the matrix, a cross at the playhead's row and column), and a click or drag on the plot
+asks for that frame (``frameRequested``), as on the timelines.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
 
+from app.ui.self_similarity import SimilarityImage, similarity_image
 from inference.assess.kinematics import CURVES, MOTION_CURVES, angle_curves, motion_curves
 
 # Frames without a pose that a curve is drawn across (interpolation-sized gaps).
 MAX_JOINED_GAP = 5
 
-VIEWS = {"Joint angles": CURVES, "Height and speed": ("height", "speed"), "Trunk spin": ("trunk spin",)}
+SELF_SIMILARITY = "Self-similarity"
+VIEWS = {"Joint angles": CURVES, "Height and speed": ("height", "speed"), "Trunk spin": ("trunk spin",),
+         SELF_SIMILARITY: ()}
 UNITS = {"Joint angles": "degrees", "Height and speed": "body heights, per second",
-         "Trunk spin": "degrees per second"}
+         "Trunk spin": "degrees per second",
+         SELF_SIMILARITY: "frame against frame, bright where pose and motion are alike"}
 COLORS = {"knees": "#E8833A", "hips": "#4A90D9", "elbows": "#7BC96F", "trunk to vertical": "#D9D94A",
           "height": "#4A90D9", "speed": "#E8833A", "trunk spin": "#D9D94A"}
 LABELS = {"height": "height (body heights)", "speed": "speed (body heights/s)", "trunk spin": "trunk spin (°/s)"}
 HEIGHT = 130
 MIN_HEIGHT = 60  # a small window squeezes the plot before the video
+MATRIX_HEIGHT = 280  # the matrix needs rows as well as columns
 
 
 class AnglePlots(pg.PlotWidget):
@@ -47,8 +54,18 @@ class AnglePlots(pg.PlotWidget):
         self._legend.setZValue(10)
         self._curves = {name: self.plot([], [], pen=pg.mkPen(COLORS[name], width=1.6), connect="finite")
                         for name in (*CURVES, *MOTION_CURVES)}
+        self.matrix = pg.ImageItem(axisOrder="row-major")
+        self.matrix.setColorMap(pg.colormap.get("viridis"))
+        self.matrix.setVisible(False)
+        self.addItem(self.matrix)
         self.cursor = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#FFFFFF", width=1))
         self.addItem(self.cursor)
+        self.row_cursor = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#FFFFFF", width=1))
+        self.row_cursor.setVisible(False)
+        self.addItem(self.row_cursor)
+        self._poses: tuple[np.ndarray, str, float] | None = None
+        self.similarity: SimilarityImage | None = None
+        self._similarity_stale = True
         self.view_box = QComboBox(self)
         self.view_box.addItems(list(VIEWS))
         self.view_box.setToolTip("What the plot shows")
@@ -76,6 +93,10 @@ class AnglePlots(pg.PlotWidget):
                   fps: float = 30.0) -> None:
         """The clip's working poses (T, J, 3) with NaN where unknown, or None to clear."""
         self._frame_count = frame_count
+        self._poses = (keypoints, schema, fps) if keypoints is not None and schema else None
+        self._similarity_stale = True
+        if self.view == SELF_SIMILARITY:
+            self._show_similarity()
         curves = {}
         if keypoints is not None and schema:
             curves = {**angle_curves(keypoints, schema), **motion_curves(keypoints, schema, fps)}
@@ -110,10 +131,33 @@ class AnglePlots(pg.PlotWidget):
                 self._legend.addItem(item, LABELS.get(name, name))
         self.getAxis("left").setLabel("")
         self.setToolTip(f"{view} ({UNITS[view]}); click or drag to go to a frame")
+        on_matrix = view == SELF_SIMILARITY
+        self.setMaximumHeight(MATRIX_HEIGHT if on_matrix else HEIGHT)
+        self.matrix.setVisible(on_matrix)
+        self.row_cursor.setVisible(on_matrix and self.cursor.isVisible())
+        if on_matrix:
+            self._show_similarity()
         self._fit_y()
+
+    def _show_similarity(self) -> None:
+        if self._similarity_stale:
+            self.similarity = None if self._poses is None else similarity_image(*self._poses)
+            self._similarity_stale = False
+        if self.similarity is None:
+            self.matrix.clear()
+            return
+        frames = self.similarity.frames
+        step = float(frames[1] - frames[0]) if len(frames) > 1 else 1.0
+        self.matrix.setImage(self.similarity.shades, levels=(0.0, 1.0))
+        side = step * len(frames)
+        self.matrix.setRect(QRectF(frames[0] - step / 2, frames[0] - step / 2, side, side))
 
     def _fit_y(self) -> None:
         axis = self.getAxis("left")
+        if self.view == SELF_SIMILARITY:
+            axis.setTicks(None)
+            self.setYRange(0, max(self._frame_count - 1, 1), padding=0.01)
+            return
         if self.view == "Joint angles":
             self.setYRange(-8, 265, padding=0)  # room above 180° for the legend
             axis.setTicks([[(0, "0°"), (90, "90°"), (180, "180°")]])
@@ -128,8 +172,10 @@ class AnglePlots(pg.PlotWidget):
     # --- playhead and mouse ----------------------------------------------------------------
     def set_current(self, frame: int | None) -> None:
         self.cursor.setVisible(frame is not None)
+        self.row_cursor.setVisible(frame is not None and self.view == SELF_SIMILARITY)
         if frame is not None:
             self.cursor.setValue(frame)
+            self.row_cursor.setValue(frame)
 
     def cursor_frame(self) -> int:
         return int(round(self.cursor.value()))

@@ -17,7 +17,9 @@ from typing import Any
 
 from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QApplication, QDockWidget, QFrame, QLabel, QMainWindow, QMenu, QScrollArea, QSplitter, QWidget,
+)
 
 from app.attention import frame_statuses, next_attention
 from app.auto_annotate import PoseOptions
@@ -54,6 +56,9 @@ from app.ui.project_watch import ProjectWatch
 from app.ui.undo import StoreSignals, UndoStack, undo_actions
 
 DEFAULT_SIZE = (1200, 760)
+ASSESSMENT_SHARE = 0.34  # of the window's height, for a fresh window's Assessment dock
+RIGHT_DOCK_SHARE = 0.33  # of its width, for the History, Labels and Correct next column
+RIGHT_COLUMN_SHARES = {"History": 0.1, "Labels": 0.36, "Correct next": 0.14}  # of the height, above Assessment
 DEFAULT_SPLIT = [320, 880]
 STATUS_MS = 8000
 REFUSED_MS = 15000  # a refused edit's reason stays long enough to be read
@@ -107,6 +112,7 @@ class MainWindow(QMainWindow):
         self.qa_view.clipFrameRequested.connect(self.show_clip_frame)
         self.add_dock("Label checks", self.qa_view, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
         self.pose_training: PoseTrainingDialog | None = None
+        self.render_dialog = None
         self.suggestions_view = SuggestionsView(self)
         self.suggestions_view.clipFrameRequested.connect(self.show_clip_frame)
         self.add_dock("Correct next", self.suggestions_view, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -157,11 +163,12 @@ class MainWindow(QMainWindow):
         self.open_video_action = self._action(file_menu, "Open &Video…", "Ctrl+Shift+O",
                                               lambda: self.coach.open_videos())
         self.add_videos_action = self._action(file_menu, "&Add Videos…", "Ctrl+Shift+A", self.add_videos)
+        self.render_video_action = self._action(file_menu, "&Render Video…", "Ctrl+Shift+R", self.render_video)
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.file_actions = [self.new_action, self.open_action, self.open_video_action, self.add_videos_action,
-                             self.quit_action]
+                             self.render_video_action, self.quit_action]
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action, self.redo_action = undo_actions(self.undo_stack, self.store_signals, self)
         edit_menu.addActions([self.undo_action, self.redo_action])
@@ -300,6 +307,9 @@ class MainWindow(QMainWindow):
             self.pose_training.shutdown()
             self.pose_training.close()
             self.pose_training = None
+        if self.render_dialog is not None:
+            self.render_dialog.close()  # cancels a running render and waits for it
+            self.render_dialog = None
         self.qa_view.shutdown()
         self.qa_view.set_project(None)
         self.suggestions_view.shutdown()
@@ -397,7 +407,13 @@ class MainWindow(QMainWindow):
         old, self.label_panel = self.label_panel, None
         if project is not None:
             self.label_panel = LabelPanel(project, self.undo_stack.push_edit, parent=self)
-        self.labels_dock.setWidget(self.label_panel if self.label_panel is not None else QWidget(self))
+        # Scrolled: the label form is taller than the room beside the video in a window that
+        # also shows the Assessment dock, and would otherwise squeeze that dock to its minimum.
+        scroller = QScrollArea(self)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(self.label_panel if self.label_panel is not None else QWidget(self))
+        self.labels_dock.setWidget(scroller)
         if old is not None:
             old.close()
             old.deleteLater()
@@ -481,6 +497,17 @@ class MainWindow(QMainWindow):
         self.pose_choices.choose(options, clip_id)
         return options
 
+    def render_video(self):
+        """The clip with its overlay, alone or beside its exemplar, as a video (a window-modal dialog)."""
+        from app.ui.render_dialog import RenderDialog
+
+        if not self._pose_target("Render Video"):
+            return None
+        self.render_dialog = RenderDialog(self.project, self.pane.clip.id, self)
+        self.render_dialog.ended.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
+        self.render_dialog.open()
+        return self.render_dialog
+
     def train_pose_model(self) -> PoseTrainingDialog | None:
         """Fine-tune the pose network on this project's corrected frames (a window-modal dialog)."""
         if self.project is None:
@@ -518,10 +545,20 @@ class MainWindow(QMainWindow):
         geometry, state, splitter = self.settings.window_layout()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*DEFAULT_SIZE)
-        if state is not None:
-            self.restoreState(state)
+        if state is None or not self.restoreState(state):
+            self._default_dock_sizes()
         if splitter is None or not self.splitter.restoreState(splitter):
             self.splitter.setSizes(DEFAULT_SPLIT)
+
+    def _default_dock_sizes(self) -> None:
+        """A fresh window's docks: the assessment tall enough for its radar and feedback rows,
+        the right column wide enough for the label form."""
+        width, height = self.size().width(), self.size().height()
+        self.resizeDocks([self.docks["Assessment"]], [round(height * ASSESSMENT_SHARE)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["History"]], [round(width * RIGHT_DOCK_SHARE)], Qt.Orientation.Horizontal)
+        right = [self.docks[title] for title in RIGHT_COLUMN_SHARES]
+        self.resizeDocks(right, [round(height * share) for share in RIGHT_COLUMN_SHARES.values()],
+                         Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.save_window_layout(self.saveGeometry(), self.saveState(), self.splitter.saveState())

@@ -10,59 +10,18 @@ scaled to the athlete's torso length.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.errors import PlumbError
+from app.exemplar_pair import ExemplarPair, normalised_onto  # noqa: F401  (normalised_onto: the overlay's maths)
 from app.media.overlay_video import draw_pose
-from app.store import queries
+from app.media.side_by_side_video import EXEMPLAR_COLOR
 from app.ui.frame_loader import FrameLoader, qimage_to_rgb, rgb_to_qimage
 from app.ui.player import Player, PlayerBar
-from inference.assess.features import joint_index
-from inference.assess.stage_sync import aligned_frame
-from inference.skeletons import convert, get_skeleton
-
-EXEMPLAR_OVERLAY_COLOR = (74, 144, 217)
-
-
-def _stages(session, clip_id: int) -> tuple[int, ...] | None:
-    found = queries.stage_boundaries(session, clip_id, "expert") or queries.stage_boundaries(session, clip_id, "model")
-    return None if found is None else tuple(found.transitions)
-
-
-def _dense(track, frame_count: int, schema: str | None) -> np.ndarray | None:
-    """(T, J, 3) poses in ``schema`` (the athlete's skeleton), NaN where unknown."""
-    if track.schema is None or len(track.frames) == 0:
-        return None
-    keypoints = track.keypoints
-    if schema is not None and track.schema != schema:
-        keypoints = convert(keypoints, track.schema, schema).keypoints
-    out = np.full((frame_count, *keypoints.shape[1:]), np.nan, np.float32)
-    inside = track.frames < frame_count
-    out[track.frames[inside]] = keypoints[inside]
-    return out
-
-
-def hips_and_torso(pose: np.ndarray, schema: str) -> tuple[np.ndarray, float] | None:
-    """The hip centre and torso length (hip centre to shoulder centre) of one pose, in pixels."""
-    skeleton = get_skeleton(schema)
-    xy = pose[:, :2].astype(np.float64)
-    hips = xy[[joint_index(skeleton, "left_hip"), joint_index(skeleton, "right_hip")]].mean(0)
-    shoulders = xy[[joint_index(skeleton, "left_shoulder"), joint_index(skeleton, "right_shoulder")]].mean(0)
-    torso = float(np.linalg.norm(shoulders - hips))
-    return (hips, torso) if np.isfinite(hips).all() and np.isfinite(torso) and torso > 0 else None
-
-
-def normalised_onto(exemplar: np.ndarray, athlete: np.ndarray, schema: str) -> np.ndarray | None:
-    """The exemplar's pose moved to the athlete's hip centre and scaled to the athlete's torso."""
-    mine, theirs = hips_and_torso(athlete, schema), hips_and_torso(exemplar, schema)
-    if mine is None or theirs is None:
-        return None
-    out = exemplar.copy()
-    out[:, :2] = (exemplar[:, :2] - theirs[0]) * (mine[1] / theirs[1]) + mine[0]
-    return out
 
 
 class SideBySide(QWidget):
@@ -73,16 +32,10 @@ class SideBySide(QWidget):
     def __init__(self, project, clip_id: int, exemplar_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.clip, self.exemplar = project.clip(clip_id), project.clip(exemplar_id)
+        self.pair = ExemplarPair.load(project, clip_id, exemplar_id)
+        self.clip, self.exemplar, self.schema = self.pair.clip, self.pair.exemplar, self.pair.schema
         self.setWindowTitle(f"{self.clip.name} beside {self.exemplar.name} — Plumb")
-        with project.store.reading() as session:
-            mine, theirs = _stages(session, clip_id), _stages(session, exemplar_id)
-            track, other = queries.pose_track(session, clip_id), queries.pose_track(session, exemplar_id)
-        self.schema = track.schema
-        self.poses = _dense(track, self.clip.frame_count, None)
-        self.exemplar_poses = _dense(other, self.exemplar.frame_count, self.schema)
-        self.transitions = mine if mine is not None and theirs is not None and len(mine) == len(theirs) else ()
-        self.exemplar_transitions = theirs if self.transitions else ()
+        self.transitions, self.exemplar_transitions = self.pair.transitions, self.pair.exemplar_transitions
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         if not self.transitions:
@@ -97,7 +50,7 @@ class SideBySide(QWidget):
             pane.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             pane.setStyleSheet("QLabel { background: #111; color: #ccc; }")
         self.overlay = QCheckBox("Overlay the exemplar (scaled to the athlete's torso, at the hips)", self)
-        self.overlay.toggled.connect(lambda _on: self._redraw())
+        self.overlay.toggled.connect(lambda _on: self._redraw((0,)))
         self.player = Player(self)
         self.bar = PlayerBar(self.player, self)
         self.shown: list[int | None] = [None, None]
@@ -130,8 +83,7 @@ class SideBySide(QWidget):
         self._position(0)
 
     def exemplar_frame(self, frame: int) -> int:
-        return aligned_frame(frame, self.transitions, self.clip.frame_count, self.exemplar_transitions,
-                             self.exemplar.frame_count)
+        return self.pair.exemplar_frame(frame)
 
     def _position(self, frame: int) -> None:
         self.bar.show_frame(frame, frame / (self.clip.fps or 30.0))
@@ -143,27 +95,35 @@ class SideBySide(QWidget):
         self._images[side] = qimage_to_rgb(image)
         who = f"{self.clip.name} (athlete)" if side == 0 else f"{self.exemplar.name} (exemplar)"
         self.captions[side].setText(f"{who}, frame {index}")
-        self._redraw()
+        # The athlete's side carries the exemplar's overlay, so a new exemplar frame redraws it too.
+        self._redraw((0, 1) if side == 1 and self.overlay.isChecked() else (side,))
         if self.shown[0] == self.player.position and self.shown[1] == self.exemplar_frame(self.player.position):
             self.framesShown.emit(self.shown[0], self.shown[1])
 
     def _pose(self, side: int) -> np.ndarray | None:
-        poses, index = (self.poses, self.exemplar_poses)[side], self.shown[side]
-        return None if poses is None or index is None or index >= len(poses) else poses[index]
+        index = self.shown[side]
+        if index is None:
+            return None
+        return self.pair.pose(index) if side == 0 else self.pair.exemplar_pose(index)
 
-    def _redraw(self) -> None:
-        for side in (0, 1):
+    def _redraw(self, sides=(0, 1)) -> None:
+        for side in sides:
             rgb = self._images[side]
             if rgb is None:
                 continue
-            drawn = draw_pose(rgb, self._pose(side), self.schema)
-            if side == 0 and self.overlay.isChecked() and self._pose(0) is not None and self._pose(1) is not None:
-                moved = normalised_onto(self._pose(1), self._pose(0), self.schema)
-                if moved is not None:
-                    drawn = _tinted(draw_pose(np.zeros_like(drawn), moved, self.schema), drawn)
-            pixmap = QPixmap.fromImage(rgb_to_qimage(drawn))
-            self.panes[side].setPixmap(pixmap.scaled(self.panes[side].size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                                     Qt.TransformationMode.SmoothTransformation))
+            # Scaled to the pane first and drawn on at that size: a 1080p frame drawn on and then
+            # smooth-scaled cost most of a step's time.
+            height, width = rgb.shape[:2]
+            pane = self.panes[side].size()
+            scale = min(pane.width() / width, pane.height() / height, 1.0)
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            drawn = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if scale < 1 else np.array(rgb, copy=True)
+            if side == 0 and self.overlay.isChecked() and self.shown[1] is not None:
+                # The exemplar first, so the athlete's own skeleton stays on top where they meet.
+                draw_pose(drawn, _scaled(self.pair.overlay(self.shown[0], self.shown[1]), scale), self.schema,
+                          color=EXEMPLAR_COLOR, copy=False)
+            draw_pose(drawn, _scaled(self._pose(side), scale), self.schema, copy=False)
+            self.panes[side].setPixmap(QPixmap.fromImage(rgb_to_qimage(drawn)))
 
     def closeEvent(self, event) -> None:
         self.player.pause()
@@ -172,10 +132,11 @@ class SideBySide(QWidget):
         super().closeEvent(event)
 
 
-def _tinted(skeleton_only: np.ndarray, frame: np.ndarray) -> np.ndarray:
-    """``frame`` with the non-black pixels of ``skeleton_only`` painted in the exemplar's colour."""
-    out = frame.copy()
-    out[skeleton_only.any(axis=2)] = EXEMPLAR_OVERLAY_COLOR
+def _scaled(pose: np.ndarray | None, scale: float) -> np.ndarray | None:
+    if pose is None or scale == 1:
+        return pose
+    out = pose.copy()
+    out[:, :2] *= scale
     return out
 
 

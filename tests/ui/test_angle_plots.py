@@ -63,3 +63,43 @@ def test_poses_on_every_other_frame_still_draw_a_line(qtbot):
     assert frames.tolist() == list(range(0, 30, 2)) and np.isfinite(knees).all()
     path = plots._curves["knees"].curve.getPath()
     assert path.elementCount() == len(frames)  # one move, then a line to every later point
+
+
+def test_self_similarity_matrix_shows_repetition_and_follows_the_playhead(qtbot, make_window, dive_project):  # noqa: F811
+    window = make_window()
+    assert window.open_project(dive_project)
+    window.select_clip(1)
+    plots = window.angle_plots
+    assert plots.similarity is None  # computed when first shown, not with every pose change
+    plots.view_box.setCurrentText("Self-similarity")
+    assert plots.visible_curves() == [] and plots.matrix.isVisible()
+    shown = plots.similarity
+    clip = window.project.clip(1)
+    n = len(shown.frames)
+    assert shown.shades.shape == (n, n) and n >= 2 and shown.frames[-1] < clip.frame_count
+    assert np.allclose(np.diag(shown.shades), 1.0) and np.allclose(shown.shades, shown.shades.T, atol=0.05)
+    assert shown.shades.min() == 0.0  # the most different frames are dark
+    assert plots.matrix.image is not None and plots.matrix.image.shape == (n, n)
+    window.pane.player.seek(25)
+    wait_for_frame(qtbot, window, 25)
+    assert plots.cursor_frame() == 25 and plots.row_cursor.isVisible() and plots.row_cursor.value() == 25
+    plots.view_box.setCurrentText("Joint angles")
+    assert not plots.matrix.isVisible() and not plots.row_cursor.isVisible()
+
+
+def test_self_similarity_finds_a_repeated_movement():
+    from app.ui.self_similarity import similarity_image
+    from tests.helpers.corrected_project import stick_figure
+
+    # Arms raised and lowered twice: frame f and frame f + 20 are the same pose and motion.
+    keypoints = np.stack([stick_figure(0) for _ in range(40)])
+    for f in range(40):
+        lift = 40 * np.sin(2 * np.pi * f / 20)
+        keypoints[f, [10, 11, 14, 15], 1] -= lift
+    keypoints[:3] = np.nan  # no pose yet: the matrix starts at the first pose
+    shown = similarity_image(keypoints, "mpii16", fps=25.0)
+    assert shown.frames[0] == 3 and shown.frames[-1] == 39
+    row = shown.shades[shown.frames.tolist().index(5)]
+    at = {int(f): float(v) for f, v in zip(shown.frames, row)}
+    assert at[25] > 0.9 and at[15] < 0.5  # a period later alike, half a period later not
+    assert similarity_image(np.full((10, 16, 3), np.nan, np.float32), "mpii16") is None
