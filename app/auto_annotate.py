@@ -187,7 +187,9 @@ def detect_to_file(input_path: str | Path, out_path: str | Path, options: PoseOp
         "frames": [_frame_json(r, source.name(r.frame) if folder else None, skeleton.num_joints) for r in results],
     }
     _write_json_atomically(out_path, document)
-    return {"frames": len(results), "found": sum(r.keypoints is not None for r in results)}
+    damaged = [r.frame for r in results if r.status == UNDECODABLE]
+    return {"frames": len(results), "found": sum(r.keypoints is not None for r in results),
+            **damaged_fields(damaged, "detect again")}
 
 
 def _sequence_results(source, folder: bool, backend: PoseBackend, options: PoseOptions,
@@ -195,7 +197,15 @@ def _sequence_results(source, folder: bool, backend: PoseBackend, options: PoseO
     width, height = (source.width, source.height) if folder else (source.info.width, source.info.height)
     runner = PoseRunner(backend, options.schema, image_size=(width, height), start=options.start)
     results: list[FrameResult] = []
-    for result in runner.run(_frames(source, len(source), 0, cancel, not folder), source.frame):
+    # A video's undecodable frames are marked and passed over, as by plumb pose.
+    damaged: set[int] | None = None if folder else set()
+
+    def frame_at(index: int) -> np.ndarray:
+        return _blank(source) if damaged and index in damaged else source.frame(index)
+
+    for result in runner.run(_frames(source, len(source), 0, cancel, not folder, damaged=damaged), frame_at):
+        if damaged and result.frame in damaged:
+            result = FrameResult(result.frame, None, None, UNDECODABLE, 0)
         results.append(result)
         if progress:
             progress(len(results), len(source))
@@ -288,9 +298,9 @@ def _pose_clip(project: Project, clip: ClipRecord, options: PoseOptions, layer: 
     return {"clip": clip.id, "finished": True, "refined_frames": changed, **damaged_fields(damaged)}
 
 
-def damaged_fields(frames: list[int]) -> dict:
+def damaged_fields(frames: list[int], again: str = "run again with --rerun") -> dict:
     """What a clip's result adds when frames could not be decoded (nothing when all could)."""
-    return {"undecodable_frames": frames, "note": damaged_note(frames)} if frames else {}
+    return {"undecodable_frames": frames, "note": damaged_note(frames, again)} if frames else {}
 
 
 def resume_point(project: Project, clip: ClipRecord, options: PoseOptions, layer: str
@@ -403,11 +413,11 @@ def model_run(job: VideoJob, options: PoseOptions, backend: PoseBackend,
         source.close()
 
 
-def damaged_note(frames: list[int]) -> str:
+def damaged_note(frames: list[int], again: str = "run again with --rerun") -> str:
     """How a report names the frames of a clip that could not be decoded."""
     shown = ", ".join(str(f) for f in frames[:10]) + (f" and {len(frames) - 10} more" if len(frames) > 10 else "")
     return (f"{len(frames)} frame(s) cannot be decoded ({shown}): the video is damaged there; they are marked "
-            "lost. Re-export or re-copy the video and run again with --rerun")
+            f"lost. Re-export or re-copy the video and {again}")
 
 
 def _run_frames(project, clip, options, layer, first, start, progress, cancel, given, stop=None) -> list[int]:

@@ -69,6 +69,9 @@ def cmd_detect(args: argparse.Namespace) -> int:
         print_json({"out": args.out, **summary})
     else:
         print(f"Wrote {args.out}: the athlete on {summary['found']} of {summary['frames']} frames")
+    if "note" in summary:
+        print(f"plumb detect: {summary['note']}", file=sys.stderr)
+        return EXIT_ERROR
     return 0
 
 

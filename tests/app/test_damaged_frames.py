@@ -69,3 +69,18 @@ def test_plumb_pose_reports_the_frames_and_exits_non_zero(project, monkeypatch, 
     code = main(["pose", str(root), "--clip", "1", "--backend", "numbered", "--rerun", "--json"])
     document = json.loads(capsys.readouterr().out)
     assert code == 1 and document[0]["undecodable_frames"] == list(DAMAGED) and document[0]["finished"]
+
+
+def test_plumb_detect_marks_the_frames_and_follows_across_them(damaged_video, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(app.auto_annotate, "make_backend", lambda *args, **kwargs: NumberedPose())
+    out = tmp_path / "poses.json"
+    assert main(["detect", str(damaged_video), "--out", str(out), "--backend", "numbered", "--json"]) == 1
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["undecodable_frames"] == list(DAMAGED) and summary["frames"] == FRAMES
+    assert captured.err.strip().splitlines()[-1] == f"plumb detect: {summary['note']}"
+    assert summary["note"].endswith("Re-export or re-copy the video and detect again")
+    frames = {f["index"]: f for f in json.loads(out.read_text())["frames"]}
+    for frame in range(FRAMES):
+        found = frames[frame]["bbox"] is not None
+        assert found == (frame not in DAMAGED), frame
