@@ -43,7 +43,14 @@ def _free_port() -> int:
 
 
 def _command(args: list[str], as_root: bool) -> list[str]:
-    return ["runuser", "-u", SERVER_USER, "--", *args] if as_root else args
+    if not as_root:
+        return args
+    # runuser lives in sbin, which a plain user's PATH (and env -i) may leave out.
+    runuser = shutil.which("runuser") or next((p for p in ("/usr/sbin/runuser", "/sbin/runuser")
+                                               if Path(p).is_file()), None)
+    if runuser is None:
+        raise NoServer("running PostgreSQL as root needs runuser (util-linux), which is not installed")
+    return [runuser, "-u", SERVER_USER, "--", *args]
 
 
 @contextmanager
