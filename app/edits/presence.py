@@ -22,11 +22,15 @@ TOUCH_EVERY = timedelta(seconds=30)
 STALE_AFTER = timedelta(minutes=2)
 
 
-def register(store: Store, session_id: str, annotator: str | None) -> None:
+def _this_process(session_id: str, annotator: str | None) -> PlumbSession:
     now = utc_now()
+    return PlumbSession(id=session_id, pid=os.getpid(), host=socket.gethostname(), annotator=annotator,
+                        started_at=now, last_seen=now)
+
+
+def register(store: Store, session_id: str, annotator: str | None) -> None:
     with store.transaction() as tx:
-        tx.session.merge(PlumbSession(id=session_id, pid=os.getpid(), host=socket.gethostname(),
-                                      annotator=annotator, started_at=now, last_seen=now))
+        tx.session.merge(_this_process(session_id, annotator))
         store.notify_others(tx.session)
 
 
@@ -34,8 +38,7 @@ def touch(store: Store, session_id: str, annotator: str | None) -> None:
     with store.transaction() as tx:
         row = tx.session.get(PlumbSession, session_id)
         if row is None:
-            tx.session.add(PlumbSession(id=session_id, pid=os.getpid(), host=socket.gethostname(),
-                                        annotator=annotator, started_at=utc_now(), last_seen=utc_now()))
+            tx.session.add(_this_process(session_id, annotator))
         else:
             row.last_seen, row.annotator = utc_now(), annotator
 
