@@ -6,7 +6,8 @@ is None and the result says so. The skill dimensions need no model; they compare
 with the exemplar the coach chose for it (:mod:`app.exemplars`), else with the project's
 reference clips: the best-scored clips of the same action (else of any action), at most
 :data:`MAX_REFERENCES`, never the clip itself. Diving faults are judged by the rules and need
-no reference. Stages found by a model or the motion rules are stored as the clip's "model"
+no reference. The action is recognised (for diving, the dive number read from the poses;
+:mod:`app.action_recognition`). Stages found by a model or the motion rules are stored as the clip's "model"
 stages, which the timeline shows under the expert's.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
+from app.action_recognition import read_clip_dive, recognised_action
 from app.assessment.library import ScoredClip, clip_key, library_version, load_library, scored_clips_with_poses
 from app.assessment.plain import plain_json
 from app.assessment.registry import latest_model
@@ -58,6 +60,7 @@ class AnalysisResult:
     references: list[int] = field(default_factory=list)
     splash: dict[str, float] | None = None  # entry splash and the references' median, from video
     exemplar: dict[str, Any] | None = None  # the clip it is compared with (app.exemplars.ExemplarChoice)
+    action: dict[str, Any] | None = None  # the recognised action (app.action_recognition.recognised_action)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,8 +150,10 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
     else:
         dimensions_note = ("skill dimensions need an exemplar: choose one with Compare with…, "
                            "or give scores to some clips of this action")
-    faults, splash = [], None
+    faults, splash, dive = [], None, None
+    camera_note = None
     if sport == "diving" and transitions is not None and len(transitions) == 2:
+        dive, camera_note = read_clip_dive(project, clip, sample, transitions)
         splash = _splash(project, clip_id, transitions[1], references, reference_cuts)
         faults = measure_diving_faults(sample, transitions, splash=(splash or {}).get("value"),
                                        splash_reference=(splash or {}).get("reference"))
@@ -165,7 +170,7 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
         exemplars=exemplars, dimensions=dims, dimensions_note=dimensions_note,
         faults=[asdict(f) for f in faults], feedback=[asdict(i) for i in items], model_id=model_id,
         splash=splash, exemplar=None if exemplar is None else exemplar.to_json(),
-        references=[int(r.key) for r in references])
+        references=[int(r.key) for r in references], action=plain_json(recognised_action(dive, camera_note, None)))
     if store:
         result = store_analysis(project, result)
     return result
@@ -179,7 +184,8 @@ def store_analysis(project, result: AnalysisResult) -> AnalysisResult:
                          dimensions=plain_json(result.dimensions),
                          feedback=plain_json(result.feedback),
                          notes=plain_json({"score": result.score_note, "dimensions": result.dimensions_note,
-                                           "exemplar": result.exemplar, "faults": result.faults}))
+                                           "exemplar": result.exemplar, "faults": result.faults}),
+                         action=plain_json(result.action))
         tx.session.add(row)
         tx.session.flush()
         tx.announce(LabelsChanged(result.clip_id))

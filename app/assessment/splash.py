@@ -18,7 +18,7 @@ from inference.assess.visual_cues import splash_area
 ENTRY_SECONDS = 1.0  # splash rises and falls within about a second of the hands hitting the water
 
 
-def _boxes(project, clip_id: int, first: int, count: int) -> np.ndarray | None:
+def athlete_boxes(project, clip_id: int, first: int, count: int) -> np.ndarray | None:
     """``(count, 4)`` athlete boxes from frame ``first`` on (NaN where none), or None."""
     with project.store.reading() as session:
         track = pose_track(session, clip_id)
@@ -42,5 +42,5 @@ def entry_splash(project, clip_id: int, entry_frame: int) -> float | None:
             frames = [source.frame(i) for i in range(first, end)]
     except (MediaError, OSError):
         return None
-    boxes = _boxes(project, clip_id, first, len(frames))
+    boxes = athlete_boxes(project, clip_id, first, len(frames))
     return float(splash_area(frames, None, (1, len(frames)), boxes=boxes).total)

@@ -155,6 +155,7 @@ def _print_analysis(result) -> None:
         spread = f" ± {result.spread:.2f}" if result.spread is not None else ""
         print(f"  score {result.score:.2f}{spread} ({result.grade})"
               + (f" ({result.score_note})" if result.score_note else ""))
+    _print_action(result.action)
     if result.exemplar:
         print(f"  compared with clip {result.exemplar['clip_id']} ({result.exemplar['name']}, {result.exemplar['how']})")
     if result.dimensions:
@@ -166,6 +167,17 @@ def _print_analysis(result) -> None:
         print(f"  skill dimensions: {result.dimensions_note}")
     for item in result.feedback:
         print(f"  - {item['text']} {item['fix']}")
+
+
+def _print_action(action) -> None:
+    if not action:
+        return
+    if action["label"]:
+        print(f"  action: {action['label']} ({action['description']}), confidence {action['confidence']:.2f}, "
+              f"from the {action['source']}")
+    else:
+        guess = f" (best guess {action['guess']})" if action.get("guess") else ""
+        print(f"  action: unsure{guess}: {action['unsure']}")
 
 
 def add_parsers(commands) -> None:

@@ -186,4 +186,5 @@ class Assessment(Base):
     dimensions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     feedback: Mapped[list[Any] | None] = mapped_column(JSON)
     notes: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # why the score or dimensions are missing
+    action: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the recognised action (app.action_recognition)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -51,6 +51,7 @@ from inference.sports.diving import parse_dive_number
 
 UNSURE = 0.5
 MIN_FLIGHT_FRAMES = 6
+TAKE_OFF_WINDOW_S = 0.5
 MIN_POSED_SHARE = 0.5       # of flight frames with a trunk
 MIN_CONFIDENCE = 0.2        # a joint below this pose-model confidence counts as unknown
 FLIP_MIN = 2 * math.pi / 3
@@ -284,12 +285,12 @@ def _front_votes(track: _Track, angle: np.ndarray, frames: np.ndarray) -> np.nda
 
 
 def _body_sense(track, angle, take_off: int, flight_end: int, rotation_sign: float,
-                first_twist: int | None) -> PartReading:
+                first_twist: int | None, lead: int) -> PartReading:
     """+1 forward somersault (towards the chest), -1 backward."""
     end = take_off + max(MIN_FLIGHT_FRAMES, (flight_end - take_off) // 2)
     if first_twist is not None:
         end = min(end, first_twist)
-    frames = np.arange(max(0, take_off - max(3, take_off // 2)), min(end, flight_end))
+    frames = np.arange(max(0, take_off - lead), min(end, flight_end))
     votes = _front_votes(track, angle, frames)
     strength = float(np.abs(votes).sum())
     if strength < 0.5 or rotation_sign == 0:
@@ -322,8 +323,8 @@ def _water_side(track: _Track, take_off: int, flight_end: int, scale: float) -> 
                        f"{'right' if side > 0 else 'left'} through the flight (away from the board)")
 
 
-def _armstand(track: _Track, angle: np.ndarray, take_off: int) -> PartReading:
-    frames = np.arange(max(0, take_off - max(3, take_off // 3)), take_off)
+def _armstand(track: _Track, angle: np.ndarray, take_off: int, lead: int) -> PartReading:
+    frames = np.arange(max(0, take_off - lead), take_off)
     seen = frames[np.isfinite(angle[frames])]
     if seen.size == 0:
         return PartReading(False, 0.0, None, "the take-off was not posed")
@@ -417,9 +418,9 @@ def _spread_noise(spread: np.ndarray, take_off: int) -> float:
     return max(0.02, mad / 0.6745 / math.sqrt(2))
 
 
-def _twists(track, angle, take_off: int, flight_end: int, scale: float) -> tuple[PartReading, list[tuple[int, int]]]:
+def _twists(track, angle, take_off: int, flight_end: int, scale: float, lead: int) -> tuple[PartReading, list[tuple[int, int]]]:
     spread = _shoulder_spread(track, angle, scale)
-    before = np.abs(spread[max(0, take_off - max(3, take_off // 2)):take_off])
+    before = np.abs(spread[max(0, take_off - lead):take_off])
     before = before[np.isfinite(before)]
     if before.size and float(np.median(before)) > SIDE_VIEW_MAX:
         return PartReading(None, 0.0, None, "the camera does not see the take-off from the side (the shoulders "
@@ -543,11 +544,12 @@ def _unsure(stage_note: str) -> DiveReading:
                        None, stage_note)
 
 
-def read_dive(keypoints: np.ndarray, schema: str, transitions: tuple[int, int], *,
+def read_dive(keypoints: np.ndarray, schema: str, transitions: tuple[int, int], *, fps: float = 30.0,
               camera: np.ndarray | None = None) -> DiveReading:
     """Read the dive number from ``(T, J, 3)`` poses (x, y, confidence; NaN unknown) in
     ``schema`` and the stage transitions ``(take-off end, flight end)``.
 
+    ``fps``: frames per second of the poses (the last half second of the take-off is read).
     ``camera``: optional ``(T, 2, 3)`` motion of the background from the previous frame to
     each frame (:mod:`inference.pose.camera_motion`); with it, pans and roll are removed.
 
@@ -559,6 +561,8 @@ def read_dive(keypoints: np.ndarray, schema: str, transitions: tuple[int, int], 
         raise ValueError(f"poses must be (frames, joints, 3), got {keypoints.shape}")
     frames = keypoints.shape[0]
     take_off, flight_end = (int(t) for t in transitions)
+    if not fps > 0:
+        raise ValueError(f"fps must be positive, got {fps}")
     if not 0 < take_off < flight_end <= frames:
         raise ValueError(f"stage transitions {transitions} must satisfy 0 < take-off end < flight end <= "
                          f"{frames} frames")
@@ -572,10 +576,11 @@ def read_dive(keypoints: np.ndarray, schema: str, transitions: tuple[int, int], 
         return _unsure(f"the trunk was posed on {posed:.0%} of the flight; at least {MIN_POSED_SHARE:.0%} "
                        "is needed to read the dive")
 
-    armstand = _armstand(track, angle, take_off)
+    lead = max(3, round(TAKE_OFF_WINDOW_S * fps))  # the end of the take-off, what leads into the flight
+    armstand = _armstand(track, angle, take_off, lead)
     somersaults, rotation_sign, _ = _somersaults(angle, take_off, flight_end, bool(armstand.value), posed)
-    twists, runs = _twists(track, angle, take_off, flight_end, scale)
-    sense = _body_sense(track, angle, take_off, flight_end, rotation_sign, runs[0][0] if runs else None)
+    twists, runs = _twists(track, angle, take_off, flight_end, scale, lead)
+    sense = _body_sense(track, angle, take_off, flight_end, rotation_sign, runs[0][0] if runs else None, lead)
     group = _group(sense, _water_side(track, take_off, flight_end, scale), rotation_sign, armstand)
     position = _position(track, take_off, flight_end, runs, None if twists.value is None else twists.value > 0)
     if twists.value and position.value in ("B", "C", "D") and position.confidence > twists.confidence:

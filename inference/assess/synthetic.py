@@ -131,7 +131,10 @@ def synthetic_dive(seed: int, quality: float, action: str = "105B", *, fps: floa
     n_flight = max(12, round((40 + 2 * dive.half_somersaults) * rate * (1 + 0.2 * bad * rng.uniform(-1, 1))))
     n_entry = round(22 * rate)
     total = n_takeoff + n_flight + n_entry
-    spin = 1.0 if dive.direction in ("forward", "inward") else -1.0
+    # The water is to the right (+x) of the board. Forward and reverse dives face it, back and
+    # inward dives turn their back to it; forward and inward rotate towards the chest, back and
+    # reverse towards the back, so the head turns towards the water in forward and back dives.
+    spin = 1.0 if dive.direction in ("forward", "back") else -1.0
     facing = 1.0 if dive.direction in ("forward", "reverse") else -1.0
     under = np.deg2rad(70.0) * bad * share["under"]
     lean = np.deg2rad(8.0) * bad * share["lean"]
@@ -174,7 +177,7 @@ def synthetic_dive(seed: int, quality: float, action: str = "105B", *, fps: floa
     g = drop / (0.2 * n_flight ** 2)
     v0 = g * 0.3 * n_flight
     steps = np.arange(1, n_flight + 1)
-    root[n_takeoff:n_takeoff + n_flight, 0] = BOARD_X + 2.0 * facing * steps * rate ** -1
+    root[n_takeoff:n_takeoff + n_flight, 0] = BOARD_X + 2.0 * steps * rate ** -1  # away from the board
     root[n_takeoff:n_takeoff + n_flight, 1] = y0 - v0 * steps + 0.5 * g * steps ** 2
     x_end = root[n_takeoff + n_flight - 1, 0]
     # The water slows the body to about 60 % of the speed it hits it with.

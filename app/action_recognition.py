@@ -1,0 +1,133 @@
+"""The action recognised in a clip, and whether it agrees with the label typed for it.
+
+Two recognisers answer (METHODS.md §6): for diving, the dive number read from the body's
+motion (:mod:`inference.action.dive_reading`), which needs no training; for any sport, the
+project's trained action classifier when there is one. ``plumb analyze`` stores what they
+said with the clip's assessment; the label panel shows it beside the typed label and
+``plumb check`` reports confident disagreements.
+
+The camera's motion through the flight is measured on the clip's video when it is attached
+and readable (pans and roll removed); without it the reading uses the image as it is, and
+says which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.assessment.splash import athlete_boxes
+from app.media.errors import MediaError
+from app.media.frame_source import FrameSource
+from inference.action.camera_path import background_motion
+from inference.action.dive_reading import TAKE_OFF_WINDOW_S, DiveReading, read_dive
+from inference.assess.sample import ClipSample
+from inference.sports.diving import parse_dive_number
+
+DISAGREE_CONFIDENCE = 0.7   # a recogniser this sure of a part that differs from the label flags it
+PART_WORDS = {"group": "group", "somersaults": "half somersaults", "twists": "half twists",
+              "position": "position"}
+
+
+def flight_camera(project, clip, transitions: tuple[int, int]) -> tuple[np.ndarray | None, str]:
+    """The background's motion per frame over the take-off's end and the flight (identity
+    elsewhere), measured on the video, and a note saying whether it could be."""
+    if clip.path is None or project.media_problem(clip) is not None:
+        return None, "camera motion not measured: the clip has no readable video"
+    take_off, flight_end = transitions
+    first = max(0, take_off - max(3, round(TAKE_OFF_WINDOW_S * clip.fps)))
+    last = min(clip.frame_count, flight_end + 3)
+    try:
+        with FrameSource(project.video_path(clip)) as source:
+            frames = [source.frame(i) for i in range(first, last)]
+    except (MediaError, OSError) as exc:
+        return None, f"camera motion not measured: {exc}"
+    boxes = athlete_boxes(project, clip.id, first, len(frames))
+    listed = [None if boxes is None or not np.isfinite(b).all() else tuple(float(v) for v in b)
+              for b in (boxes if boxes is not None else [None] * len(frames))]
+    motion = np.tile(np.eye(2, 3), (clip.frame_count, 1, 1))
+    motion[first:last] = background_motion(frames, listed)
+    motion[first] = np.eye(2, 3)  # the window's first frame has no previous one here
+    return motion, "camera motion measured on the video"
+
+
+def read_clip_dive(project, clip, sample: ClipSample, transitions: tuple[int, int], *,
+                   with_video: bool = True) -> tuple[DiveReading, str]:
+    """The dive number read from the clip's poses, and how the camera was handled."""
+    camera, note = (flight_camera(project, clip, transitions) if with_video
+                    else (None, "camera motion not measured"))
+    if camera is not None and camera.shape[0] != sample.num_frames:
+        camera, note = None, "camera motion not used: the poses and the video differ in length"
+    return read_dive(sample.keypoints, sample.schema, transitions, fps=sample.fps, camera=camera), note
+
+
+def recognised_action(dive: DiveReading | None, camera_note: str | None,
+                      classifier: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the recognisers said, as stored with an assessment: the answer to show (the dive
+    number when it was read, else the classifier's), and each recogniser's own answer."""
+    if dive is None and classifier is None:
+        return None
+    chosen: dict[str, Any]
+    if dive is not None and (dive.code is not None or classifier is None or classifier.get("label") is None):
+        chosen = {"label": dive.code, "guess": dive.guess, "confidence": dive.confidence, "source": "dive reading",
+                  "description": dive.description if dive.guess else None, "unsure": dive.unsure}
+    else:
+        chosen = {"label": classifier.get("label"), "guess": classifier.get("label"),
+                  "confidence": classifier.get("confidence", 0.0), "source": "classifier",
+                  "description": classifier.get("label"), "unsure": classifier.get("unsure")}
+    return chosen | {"dive": None if dive is None else dive.to_json() | {"camera": camera_note},
+                     "classifier": classifier}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A typed label the recogniser confidently reads otherwise: ``message`` says how, and
+    ``frames`` where to look."""
+
+    typed: str
+    recognised: str
+    confidence: float
+    message: str
+    frames: tuple[int, int] | None
+
+
+def _part_of(code: str, part: str) -> Any:
+    dive = parse_dive_number(code)
+    return {"group": dive.direction, "somersaults": dive.half_somersaults, "twists": dive.half_twists,
+            "position": dive.position}[part]
+
+
+def disagreement(typed: str | None, action: dict[str, Any] | None) -> Disagreement | None:
+    """How the typed label (dive number or action name) confidently disagrees with a stored
+    recognition, or None (agrees, unsure, or nothing to compare)."""
+    if not typed or not action:
+        return None
+    dive = action.get("dive")
+    if dive is not None:
+        try:
+            parse_dive_number(typed)
+        except ValueError:
+            return None  # an unparsable number is reported by its own check
+        wrong = []
+        for part, reading in dive["parts"].items():
+            if reading["sure"] and reading["confidence"] >= DISAGREE_CONFIDENCE \
+                    and reading["value"] != _part_of(typed, part):
+                wrong.append((part, reading))
+        if wrong:
+            said = "; ".join(f"{PART_WORDS[p]}: {r['value']} read (confidence {r['confidence']:.2f}), "
+                             f"{_part_of(typed, p)} typed" for p, r in wrong)
+            frames = [tuple(r["frames"]) for _, r in wrong if r.get("frames")]
+            span = (min(f[0] for f in frames), max(f[1] for f in frames)) if frames else None
+            return Disagreement(typed, dive.get("label") or dive.get("guess") or "?",
+                                min(r["confidence"] for _, r in wrong),
+                                f"typed {parse_dive_number(typed).code}, but the poses read otherwise: {said}", span)
+        return None
+    classifier = action.get("classifier")
+    if classifier and classifier.get("label") and classifier["label"] != typed \
+            and classifier.get("confidence", 0.0) >= DISAGREE_CONFIDENCE:
+        return Disagreement(typed, classifier["label"], float(classifier["confidence"]),
+                            f"typed {typed}, but the action classifier reads {classifier['label']} "
+                            f"(confidence {classifier['confidence']:.2f})", None)
+    return None
