@@ -4,7 +4,7 @@ Two recognisers answer (METHODS.md §6): for diving, the dive number read from t
 motion (:mod:`inference.action.dive_reading`), which needs no training; for any sport, the
 project's trained action classifier when there is one. ``plumb analyze`` stores what they
 said with the clip's assessment; the label panel shows it beside the typed label and
-``plumb check`` reports confident disagreements.
+``plumb check`` reports confident disagreements (:mod:`app.action_labels`).
 
 The camera's motion through the flight is measured on the clip's video when it is attached
 and readable (pans and roll removed); without it the reading uses the image as it is, and
@@ -13,7 +13,6 @@ says which.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,11 +23,7 @@ from app.media.frame_source import FrameSource
 from inference.action.camera_path import background_motion
 from inference.action.dive_reading import TAKE_OFF_WINDOW_S, DiveReading, read_dive
 from inference.assess.sample import ClipSample
-from inference.sports.diving import parse_dive_number
 
-DISAGREE_CONFIDENCE = 0.7   # a recogniser this sure of a part that differs from the label flags it
-PART_WORDS = {"group": "group", "somersaults": "half somersaults", "twists": "half twists",
-              "position": "position"}
 
 
 def flight_camera(project, clip, transitions: tuple[int, int]) -> tuple[np.ndarray | None, str]:
@@ -79,55 +74,3 @@ def recognised_action(dive: DiveReading | None, camera_note: str | None,
                   "description": classifier.get("label"), "unsure": classifier.get("unsure")}
     return chosen | {"dive": None if dive is None else dive.to_json() | {"camera": camera_note},
                      "classifier": classifier}
-
-
-@dataclass(frozen=True)
-class Disagreement:
-    """A typed label the recogniser confidently reads otherwise: ``message`` says how, and
-    ``frames`` where to look."""
-
-    typed: str
-    recognised: str
-    confidence: float
-    message: str
-    frames: tuple[int, int] | None
-
-
-def _part_of(code: str, part: str) -> Any:
-    dive = parse_dive_number(code)
-    return {"group": dive.direction, "somersaults": dive.half_somersaults, "twists": dive.half_twists,
-            "position": dive.position}[part]
-
-
-def disagreement(typed: str | None, action: dict[str, Any] | None) -> Disagreement | None:
-    """How the typed label (dive number or action name) confidently disagrees with a stored
-    recognition, or None (agrees, unsure, or nothing to compare)."""
-    if not typed or not action:
-        return None
-    dive = action.get("dive")
-    if dive is not None:
-        try:
-            parse_dive_number(typed)
-        except ValueError:
-            return None  # an unparsable number is reported by its own check
-        wrong = []
-        for part, reading in dive["parts"].items():
-            if reading["sure"] and reading["confidence"] >= DISAGREE_CONFIDENCE \
-                    and reading["value"] != _part_of(typed, part):
-                wrong.append((part, reading))
-        if wrong:
-            said = "; ".join(f"{PART_WORDS[p]}: {r['value']} read (confidence {r['confidence']:.2f}), "
-                             f"{_part_of(typed, p)} typed" for p, r in wrong)
-            frames = [tuple(r["frames"]) for _, r in wrong if r.get("frames")]
-            span = (min(f[0] for f in frames), max(f[1] for f in frames)) if frames else None
-            return Disagreement(typed, dive.get("label") or dive.get("guess") or "?",
-                                min(r["confidence"] for _, r in wrong),
-                                f"typed {parse_dive_number(typed).code}, but the poses read otherwise: {said}", span)
-        return None
-    classifier = action.get("classifier")
-    if classifier and classifier.get("label") and classifier["label"] != typed \
-            and classifier.get("confidence", 0.0) >= DISAGREE_CONFIDENCE:
-        return Disagreement(typed, classifier["label"], float(classifier["confidence"]),
-                            f"typed {typed}, but the action classifier reads {classifier['label']} "
-                            f"(confidence {classifier['confidence']:.2f})", None)
-    return None

@@ -26,6 +26,10 @@ Kinds (severity):
   pair of bones whose ratio exceeds `LEFT_RIGHT_MAX_RATIO` while the longer one has at least
   half its usual length (a thigh seen end-on legitimately looks short, so the ratio threshold
   is loose). Needs `BONE_MIN_FRAMES` frames with the bone to have a median.
+* ``action-disagrees`` (warning): the clip's typed dive number (or action) disagrees with what
+  its newest analysis recognised, confidently (``app.action_labels``): e.g. 3½ somersaults typed
+  where the poses turn 2½. The frames that decided the reading are given. Clips never analysed
+  are not checked (``plumb analyze PROJECT --all`` first).
 * ``no-athlete`` (warning): frames where a raw model layer ("model:<backend>") lost the
   athlete (all-NaN row) and the working layer holds no manual joint and no reviewed frame
   there: nobody has looked at them.
@@ -41,8 +45,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sqlalchemy import select
 
+from app.action_labels import disagreement
 from app.store import queries
-from app.store.models import WORKING_LAYER, ClipLabel, PoseFrame, StageLabel
+from app.store.models import WORKING_LAYER, Assessment, ClipLabel, PoseFrame, StageLabel
 from app.store.records import ClipRecord
 from inference.provenance import JointSource
 from inference.skeletons import bone_lengths, get_skeleton
@@ -50,10 +55,10 @@ from inference.skeletons.definitions import Skeleton
 from inference.sports.diving import check_mark, check_score, parse_dive_number
 
 KINDS = ("judging-rule", "mark-scale", "dive-number", "stages-order", "stages-range",
-         "joint-outside-frame", "bone-length", "no-athlete")
+         "joint-outside-frame", "bone-length", "action-disagrees", "no-athlete")
 SEVERITY = {"judging-rule": "error", "mark-scale": "error", "dive-number": "error",
             "stages-order": "error", "stages-range": "error", "joint-outside-frame": "warning",
-            "bone-length": "warning", "no-athlete": "warning"}
+            "bone-length": "warning", "action-disagrees": "warning", "no-athlete": "warning"}
 
 SCORE_TOLERANCE = 0.01
 OUTSIDE_MARGIN = 0.05       # of the frame's shorter side
@@ -145,6 +150,13 @@ def check_judging(clip: ClipRecord, annotator: str, marks: Sequence | None, diff
         message = (f"expected {check.expected:.2f}, stored {score}: marks {list(marks)} × DD {dd} ({rule}); "
                    f"{who}.")
     return [_problem("judging-rule", clip, message)]
+
+
+def check_recognised_action(clip: ClipRecord, action: dict | None) -> list[Problem]:
+    found = disagreement(clip.dive_number or clip.action, action)
+    if found is None:
+        return []
+    return [_problem("action-disagrees", clip, f"{found.message} (newest analysis)", found.frames)]
 
 
 def check_stages(clip: ClipRecord, source: str, names: Sequence[str], transitions: Sequence[int]) -> list[Problem]:
@@ -337,6 +349,12 @@ def check_project(project, clip_ids: Iterable[int] | None = None) -> list[Proble
                                           label.overall_score)
         for clip in clips.values():
             problems += check_dive_number(clip)
+        newest: dict[int, dict | None] = {}
+        for clip_id, action in session.execute(select(Assessment.clip_id, Assessment.action).order_by(Assessment.id)):
+            newest[clip_id] = action
+        for clip_id, action in newest.items():
+            if clip_id in clips:
+                problems += check_recognised_action(clips[clip_id], action)
         for stage in session.scalars(select(StageLabel).order_by(StageLabel.clip_id, StageLabel.source)):
             clip = clips.get(stage.clip_id)
             if clip is not None:

@@ -17,4 +17,4 @@ def latest_assessment(project, clip_id: int) -> dict[str, Any] | None:
             return None
         return {"id": row.id, "score": row.score, "spread": row.spread, "grade": row.grade,
                 "stages": row.stages, "dimensions": row.dimensions, "feedback": row.feedback, "notes": row.notes or {},
-                "created_at": row.created_at.isoformat()}
+                "action": row.action, "created_at": row.created_at.isoformat()}

@@ -43,3 +43,36 @@ def write_dive_video(path: str | Path, keypoints: np.ndarray, schema: str = "mpi
         for packet in stream.encode(None):
             out.mux(packet)
     return path
+
+
+def write_panning_dive_video(path: str | Path, keypoints: np.ndarray, camera: np.ndarray,
+                             size: tuple[int, int] = (1280, 720), fps: int = 30) -> Path:
+    """A dive filmed by a camera that pans with the diver: a textured scene (so the camera's
+    motion can be measured) cropped where ``camera`` (``(T, 2, 3)`` background motions from
+    the previous frame) says, with the mannequin drawn at ``keypoints`` (already in the
+    panning frame's pixels)."""
+    path = Path(path)
+    width, height = size
+    shift = -np.cumsum(camera[:, :, 2], axis=0)  # where the view's corner is in the scene
+    margin = int(np.ceil(np.abs(shift).max())) + 8
+    rng = np.random.default_rng(0)
+    cells = rng.integers(60, 230, ((height + 2 * margin) // 16 + 1, (width + 2 * margin) // 16 + 1, 3), np.uint8)
+    scene = cv2.resize(cells, None, fx=16, fy=16, interpolation=cv2.INTER_NEAREST)
+    bones = get_skeleton("mpii16").bones
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"g": "15", "preset": "veryfast", "crf": "18"}
+        for pose, (dx, dy) in zip(keypoints, shift):
+            x0, y0 = margin + int(round(dx)), margin + int(round(dy))
+            rgb = np.ascontiguousarray(scene[y0:y0 + height, x0:x0 + width])
+            for a, b in bones:
+                if np.isfinite(pose[[a, b], :2]).all():
+                    cv2.line(rgb, tuple(int(v) for v in pose[a, :2]), tuple(int(v) for v in pose[b, :2]),
+                             (20, 20, 20), 7, cv2.LINE_AA)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
