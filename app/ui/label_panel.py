@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.action_labels import disagreement
+from app.assessment.stored import latest_assessment
 from app.edits import Edit, set_clip_fields, set_clip_labels
 from app.edits.validation import SKILL_LEVELS, check_clip_fields, check_labels
 from app.errors import EditError, ProjectError
@@ -164,6 +166,19 @@ class LabelPanel(QWidget):
         self.dive_explanation = QLabel()
         self.dive_explanation.setObjectName("diveExplanation")
         self.dive_explanation.setWordWrap(True)
+        self.recognised = QLabel()
+        self.recognised.setObjectName("recognisedAction")
+        self.recognised.setWordWrap(True)
+        self.recognised.setTextFormat(Qt.TextFormat.RichText)
+        self.use_recognised = QToolButton()
+        self.use_recognised.setObjectName("useRecognised")
+        self.use_recognised.setToolTip("Type the recognised dive number (one edit; Ctrl+Z undoes it)")
+        self.use_recognised.clicked.connect(self._use_recognised)
+        recognised_row = QHBoxLayout()
+        recognised_row.setContentsMargins(0, 0, 0, 0)
+        recognised_row.addWidget(self.recognised, 1)
+        recognised_row.addWidget(self.use_recognised, 0, Qt.AlignmentFlag.AlignTop)
+        self._recognised_label: tuple[str, str] | None = None  # (field, value) the button types
         self.difficulty = self._line("difficulty", "degree of difficulty, e.g. 3.2", self._commit_difficulty,
                                      self._show_rule_check)
         self.judge_marks = self._line("judgeMarks", "e.g. 7.5 8 8 7.5 8 8.5 8", self._commit_marks,
@@ -209,6 +224,7 @@ class LabelPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Dive", self.dive_number)
         form.addRow("", self.dive_explanation)
+        form.addRow("Recognised", recognised_row)
         form.addRow("DD", self.difficulty)
         form.addRow("Marks", self.judge_marks)
         form.addRow("Marks × DD", self.computed_total)
@@ -316,6 +332,7 @@ class LabelPanel(QWidget):
             for row in others) if others else "")
         self.other_labels.setVisible(bool(others))
         self._show_dive()
+        self._show_recognised(clip)
         self._show_rule_check()
 
     @staticmethod
@@ -339,6 +356,49 @@ class LabelPanel(QWidget):
             return
         _colored(self.dive_explanation, dive.description, HINT_COLOR)
         self.dive_number.setStyleSheet("")
+
+    def _show_recognised(self, clip: ClipRecord | None) -> None:
+        """What the newest analysis recognised, beside the typed label: agreeing, confidently
+        disagreeing (with how), or unsure; the button types it in."""
+        self._recognised_label = None
+        self.use_recognised.setVisible(False)
+        stored = latest_assessment(self._project, clip.id) if clip is not None else None
+        action = (stored or {}).get("action")
+        if clip is None or not action:
+            _colored(self.recognised, "— (Analyze recognises the dive from the poses)" if clip else "", HINT_COLOR)
+            return
+        if not action.get("label"):
+            guess = f" (best guess {action['guess']})" if action.get("guess") else ""
+            _colored(self.recognised, f"unsure{guess}: {action.get('unsure') or 'the poses are too poor'}",
+                     HINT_COLOR)
+            return
+        label, source = action["label"], action.get("source")
+        typed = clip.dive_number or clip.action
+        said = (f"<b>{label}</b> <span style='color: {HINT_COLOR};'>{action.get('description') or ''}, "
+                f"confidence {action.get('confidence', 0.0):.2f} ({source})</span>")
+        against = disagreement(typed, action)
+        if typed and typed == label:
+            verdict, color = "✓ agrees with the typed label", OK_COLOR
+        elif against is not None:
+            verdict, color = f"⚠ {against.message}", WARN_COLOR
+        elif typed:
+            verdict, color = "differs from the typed label where the reading is unsure", HINT_COLOR
+        else:
+            verdict, color = "nothing typed yet", HINT_COLOR
+        _colored(self.recognised, f"{said}<br><span style='color: {color};'>{verdict}</span>", None)
+        if typed != label:
+            self._recognised_label = ("dive_number" if source == "dive reading" else "action", label)
+            self.use_recognised.setText(f"Use {label}")
+            self.use_recognised.setVisible(True)
+            self.use_recognised.setEnabled(self.dive_number.isEnabled())
+
+    def _use_recognised(self) -> None:
+        if self._recognised_label is None or self._clip_id is None:
+            return
+        field, value = self._recognised_label
+        what = f"the recognised {'dive number' if field == 'dive_number' else 'action'} {value}"
+        self.dive_number.setModified(False)
+        self._apply(set_clip_fields(self._clip_id, **{field: value}), what)
 
     def _is_synchro(self, marks: list[float]) -> bool:
         data = self._read()
