@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.assessment.library import ScoredClip, scored_clips_with_poses
+from app.assessment.stored import latest_assessment
 from app.edits.edit import Edit
 from app.edits.targets import ClipFieldsTarget
 
 CHOSEN = "chosen by the coach"
 NEAREST_HIGHER = "nearest higher-scored clip of the same action"
+NEAREST_HIGHER_RECOGNISED = "nearest higher-scored clip of the action recognised in it"
 
 
 @dataclass(frozen=True)
@@ -53,15 +55,20 @@ def nearest_higher_scored(clip_id: int, action: str | None, candidates: list[Sco
     return min(higher, key=lambda c: (c.score, c.clip_id), default=None)
 
 
-def exemplar_of(project, clip_id: int) -> ExemplarChoice | None:
-    """The coach's exemplar of the clip, else the nearest higher-scored clip of its action."""
+def exemplar_of(project, clip_id: int, *, recognised: str | None = None) -> ExemplarChoice | None:
+    """The coach's exemplar of the clip, else the nearest higher-scored clip of its action:
+    the typed one, else ``recognised`` (or the one its newest analysis recognised)."""
     clip = project.clip(clip_id)
     candidates = scored_clips_with_poses(project)
     scores = {c.clip_id: c.score for c in candidates}
     if clip.exemplar_clip_id is not None:
         chosen = project.clip(clip.exemplar_clip_id)
         return ExemplarChoice(chosen.id, chosen.name, scores.get(chosen.id), CHOSEN)
-    nearest = nearest_higher_scored(clip_id, clip.action or clip.dive_number, candidates)
+    typed = clip.action or clip.dive_number
+    if typed is None and recognised is None:
+        recognised = ((latest_assessment(project, clip_id) or {}).get("action") or {}).get("label")
+    nearest = nearest_higher_scored(clip_id, typed or recognised, candidates)
     if nearest is None:
         return None
-    return ExemplarChoice(nearest.clip_id, project.clip(nearest.clip_id).name, nearest.score, NEAREST_HIGHER)
+    how = NEAREST_HIGHER if typed else NEAREST_HIGHER_RECOGNISED
+    return ExemplarChoice(nearest.clip_id, project.clip(nearest.clip_id).name, nearest.score, how)

@@ -98,32 +98,40 @@ def _splash(project, clip_id: int, entry: int, references: list[ClipSample],
 
 def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool = True) -> AnalysisResult:
     clip = project.clip(clip_id)  # raises a clear error for an unknown id
-    exemplar = exemplar_of(project, clip_id)
-    if exemplar is not None and exemplar.how == CHOSEN:  # the coach's choice is the comparison
-        wanted = [exemplar.clip_id]
-    else:
-        wanted = reference_ids(clip_id, clip.action or clip.dive_number, scored_clips_with_poses(project))
     record = latest_model(project, "score")
-    # Only the clip and its references are loaded: a library of thousands of clips stays cheap.
-    library = load_library(project, [clip_id, *wanted], schema=record.schema if record else None)
-    samples = {s.key: s for s in library.samples}
-    sample = samples.get(clip_key(clip_id))
+    own = load_library(project, [clip_id], schema=record.schema if record else None)
+    sample = own.samples[0] if own.samples else None
     if sample is None:
-        why = library.skipped.get(clip.name, "no poses")
+        why = own.skipped.get(clip.name, "no poses")
         raise AssessmentError(f"clip {clip_id} ({clip.name}) cannot be analysed: {why}")
     sport = project.setting("sport") or "diving"
-    finder = StageFinder(project, library.schema)
+    finder = StageFinder(project, own.schema)
     found = finder.find(sample)
     transitions = tuple(found.prediction.transitions) if found else None
     stages = None if found is None else {
         "names": list(found.prediction.stage_names), "transitions": list(transitions),
         "source": found.source, "confidence": float(found.prediction.confidence)}
+    dive, camera_note = None, None
+    if sport == "diving" and transitions is not None and len(transitions) == 2:
+        dive, camera_note = read_clip_dive(project, clip, sample, transitions)
+    action = recognised_action(dive, camera_note, None)
+    # A clip without a typed label is compared with clips of the action recognised in it.
+    recognised = (action or {}).get("label")
+    exemplar = exemplar_of(project, clip_id, recognised=recognised)
+    if exemplar is not None and exemplar.how == CHOSEN:  # the coach's choice is the comparison
+        wanted = [exemplar.clip_id]
+    else:
+        wanted = reference_ids(clip_id, clip.action or clip.dive_number or recognised,
+                               scored_clips_with_poses(project))
+    # Only the clip and its references are loaded: a library of thousands of clips stays cheap.
+    library = load_library(project, wanted, schema=own.schema)
+    samples = {s.key: s for s in library.samples}
 
     score = spread = grade = None
     note, exemplars, model_id = NO_SCORE_MODEL, [], None
     if record is not None:
         try:
-            model = load_score_model(record.path, library.schema)
+            model = load_score_model(record.path, own.schema)
             prediction = model.predict(sample, transitions)
         except (CheckpointError, ValueError) as exc:
             raise AssessmentError(f"score model {record.path.name}: {exc}") from None
@@ -150,10 +158,8 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
     else:
         dimensions_note = ("skill dimensions need an exemplar: choose one with Compare with…, "
                            "or give scores to some clips of this action")
-    faults, splash, dive = [], None, None
-    camera_note = None
+    faults, splash = [], None
     if sport == "diving" and transitions is not None and len(transitions) == 2:
-        dive, camera_note = read_clip_dive(project, clip, sample, transitions)
         splash = _splash(project, clip_id, transitions[1], references, reference_cuts)
         faults = measure_diving_faults(sample, transitions, splash=(splash or {}).get("value"),
                                        splash_reference=(splash or {}).get("reference"))
@@ -170,7 +176,7 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
         exemplars=exemplars, dimensions=dims, dimensions_note=dimensions_note,
         faults=[asdict(f) for f in faults], feedback=[asdict(i) for i in items], model_id=model_id,
         splash=splash, exemplar=None if exemplar is None else exemplar.to_json(),
-        references=[int(r.key) for r in references], action=plain_json(recognised_action(dive, camera_note, None)))
+        references=[int(r.key) for r in references], action=plain_json(action))
     if store:
         result = store_analysis(project, result)
     return result

@@ -88,3 +88,21 @@ def test_disagreement_needs_a_confident_reading():
     classifier = {"dive": None, "classifier": {"label": "squat", "confidence": 0.9}}
     assert "squat" in disagreement("lunge", classifier).message
     assert disagreement("lunge", {"dive": None, "classifier": {"label": "squat", "confidence": 0.5}}) is None
+
+
+def test_a_clip_without_a_typed_number_is_compared_with_clips_of_the_recognised_dive(tmp_path):
+    made = [generate_dive("405B", seed=11), generate_dive("405B", seed=12), generate_dive("107C", seed=13),
+            generate_dive("405B", seed=14)]
+    typed = ["405B", "405B", "107C", None]
+    scores = [60.0, 80.0, 95.0, None]
+    samples = [replace(d.sample, key=f"dive{i}", action=a, score=s, split=None)
+               for i, (d, a, s) in enumerate(zip(made, typed, scores))]
+    with Project.create(tmp_path / "p") as project:
+        project_io.import_sequences(project, [as_sequence(s, with_score=s.score is not None) for s in samples],
+                                    fps=30.0)
+        ids = {c.name: c.id for c in project.clips()}
+        result = analyze(project, ids["dive3"])
+        assert result.action["label"] == "405B"
+        assert result.exemplar["clip_id"] == ids["dive1"]
+        assert result.exemplar["how"] == "nearest higher-scored clip of the action recognised in it"
+        assert ids["dive2"] not in result.references
