@@ -18,6 +18,17 @@ PART_WORDS = {"group": "group", "somersaults": "half somersaults", "twists": "ha
               "position": "position"}
 
 
+def recognised_line(action: dict[str, Any] | None) -> str | None:
+    """One line for a stored recognition: the action read and how sure, or why it is unsure."""
+    if not action:
+        return None
+    if action.get("label"):
+        return (f"Recognised {action['label']} ({action.get('description') or action['label']}), confidence "
+                f"{action.get('confidence', 0.0):.2f}, from the {action.get('source')}.")
+    guess = f" (best guess {action['guess']})" if action.get("guess") else ""
+    return f"Action unsure{guess}: {action.get('unsure') or 'the poses are too poor'}."
+
+
 @dataclass(frozen=True)
 class Disagreement:
     """A typed label the recogniser confidently reads otherwise: ``message`` says how, and

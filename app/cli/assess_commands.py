@@ -170,14 +170,11 @@ def _print_analysis(result) -> None:
 
 
 def _print_action(action) -> None:
-    if not action:
-        return
-    if action["label"]:
-        print(f"  action: {action['label']} ({action['description']}), confidence {action['confidence']:.2f}, "
-              f"from the {action['source']}")
-    else:
-        guess = f" (best guess {action['guess']})" if action.get("guess") else ""
-        print(f"  action: unsure{guess}: {action['unsure']}")
+    from app.action_labels import recognised_line
+
+    line = recognised_line(action)
+    if line:
+        print(f"  {line}")
 
 
 def add_parsers(commands) -> None:

@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from app.action_labels import recognised_line
 from app.assessment.stored import latest_assessment  # noqa: E402
 from app.datasets.atomic import atomic_open  # noqa: E402
 from app.errors import PlumbError  # noqa: E402
@@ -158,6 +159,9 @@ def build_report(project, clip_id: int) -> CoachReport:
     else:
         spread = f" ± {stored['spread']:.2f}" if stored.get("spread") is not None else ""
         headline = [f"Score {stored['score']:.2f}{spread}" + (f" — {stored['grade']}" if stored.get("grade") else "")]
+    recognised = recognised_line(stored.get("action"))
+    if recognised:
+        headline.append(recognised)
     if notes_in.get("exemplar"):
         headline.append(f"Compared with {notes_in['exemplar']['name']} ({notes_in['exemplar']['how']}).")
     stages = stored.get("stages") or {}

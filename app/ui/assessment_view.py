@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.action_labels import recognised_line
 from app.assessment.stored import latest_assessment
 from app.errors import PlumbError
 from app.exemplars import CHOSEN
@@ -373,6 +374,9 @@ class AssessmentView(QWidget):
         if stages:
             headline += f"\nStages from {stages.get('source', '?')}: " + ", ".join(
                 f"{name} {start}" for name, start in zip(stages["names"], [0, *stages["transitions"]]))
+        recognised = recognised_line(stored.get("action"))
+        if recognised:
+            headline += f"\n{recognised}"
         exemplar = notes.get("exemplar")
         if exemplar:
             headline += f"\nCompared with {exemplar['name']} ({exemplar['how']})."

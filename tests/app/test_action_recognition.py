@@ -49,7 +49,7 @@ def test_analysis_reads_the_dive_and_check_flags_a_wrong_number(tmp_path, capsys
     assert plumb(["analyze", str(tmp_path / "p"), "--clip", str(clips["dive1"]), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["action"]["label"] == "107C"
     assert plumb(["analyze", str(tmp_path / "p"), "--clip", str(clips["dive2"])]) == 0
-    assert "action: unsure" in capsys.readouterr().out
+    assert "Action unsure" in capsys.readouterr().out
     assert plumb(["check", str(tmp_path / "p")]) == 0
     out = capsys.readouterr().out
     assert "action-disagrees (1)" in out and "typed 105C" in out
