@@ -14,6 +14,8 @@ go on. Ctrl+C (or `cancel`) cancels the clips not written yet; those written sta
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -83,6 +85,23 @@ def _project_network_backend(task: ClipRun):
 
 
 @contextmanager
+def _workers_ignore_ctrl_c():
+    """Start the local workers with SIGINT ignored (an ignored signal stays ignored in a child).
+
+    Ctrl+C in a terminal reaches the whole process group: the workers would each die with a
+    traceback while this process is still cancelling them. Here only this process hears it; it
+    cancels the clips not written and closes the cluster."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None):
     """A Dask client: on a scheduler that is already running (address), or on a local cluster of
     `workers` processes, one thread each (the pose model uses the cores itself)."""
@@ -103,9 +122,10 @@ def dask_client(workers: int | None = None, scheduler: str | None = None):
         return
     if workers is None or workers < 1:
         raise PlumbError(f"--workers must be at least 1, not {workers}")
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
-    client = Client(cluster)
+    with _workers_ignore_ctrl_c():
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
     try:
         yield client
     finally:
