@@ -37,6 +37,7 @@ from inference.skeletons import get_skeleton
 KIND = "action-classifier"
 PART_DIM = 32
 LABEL_SMOOTHING = 0.1
+MIN_STEPS_PER_EPOCH = 8
 
 
 class PartEncoder(nn.Module):
@@ -213,9 +214,14 @@ def train_action_classifier(train: Sequence[ClipSample], val: Sequence[ClipSampl
     val_x, val_mask = _batch(val_tracks, flip)
     val_xm, _ = _batch(val_tracks, flip, mirror=True)
 
+    # A small library gives an epoch one or two optimiser steps; each clip is then seen several
+    # times an epoch (differently jittered each time) so early stopping counts real progress.
+    passes = max(1, -(-MIN_STEPS_PER_EPOCH * config.batch_size // len(train_tracks)))
+
     def train_step(net: nn.Module, epoch: int) -> float:
         losses = []
-        for batch in iterate_minibatches(len(train_tracks), config.batch_size, rng):
+        for batch in iterate_minibatches(len(train_tracks) * passes, config.batch_size, rng):
+            batch = batch % len(train_tracks)
             x, mask = _batch([train_tracks[i] for i in batch], flip, rng=rng)
             loss = loss_fn(net(x.to(device), mask.to(device)), labels[torch.from_numpy(batch)].to(device))
             optimizer.zero_grad()
