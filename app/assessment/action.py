@@ -171,7 +171,9 @@ def recognise_action(project, clip_id: int) -> dict[str, Any] | None:
     Raises:
         AssessmentError: the model was trained on another skeleton than the clip's poses, or
             its file is damaged.
+        ProjectError: there is no such clip.
     """
+    project.clip(clip_id)  # an unknown clip is an error, not "no poses"
     record = latest_model(project, KIND)
     if record is None:
         return None
