@@ -64,7 +64,9 @@ def cmd_train_action(args: argparse.Namespace) -> int:
         return 0
     print(f"Trained an action model ({', '.join(outcome.metrics['classes'])}): {outcome.record.path}")
     _print_left_out(outcome.left_out)
-    print_action_metrics(outcome.metrics)
+    metrics = outcome.metrics
+    print(f"  {metrics['n_train']} training and {metrics['n_val']} validation clips; split: {metrics['split']}")
+    print_action_metrics(metrics)
     return 0
 
 
