@@ -183,8 +183,8 @@ def train_action_classifier(train: Sequence[ClipSample], val: Sequence[ClipSampl
 
     Every clip must have at least :data:`~inference.action.motion.MIN_POSED_FRAMES` posed
     frames (the caller leaves the others out and says why). The classes are the sorted
-    actions of ``train``; a validation clip of another action counts as wrong. The result
-    depends only on the clips and ``config`` (on CPU).
+    actions of ``train``; a validation clip of another action is left out of the measure.
+    The result depends only on the clips and ``config`` (on CPU).
 
     Raises:
         ValueError: fewer than two actions, clips of mixed skeletons or without enough poses.
