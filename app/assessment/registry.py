@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.store.models import TrainedModel
 
 MODELS_DIR = "models"
-KINDS = ("stages", "score")
+KINDS = ("stages", "score", "action")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.cli.common import EXIT_ERROR, print_json, progress_line
 from app.errors import PlumbError
+from app.cli.action_commands import cmd_evaluate_action, cmd_train_action
 from app.cli.pose_model_commands import cmd_evaluate_pose, cmd_train_pose
 
 
@@ -24,6 +25,8 @@ def _epoch_line(report) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     if args.task == "pose":
         return cmd_train_pose(args)
+    if args.task == "action":
+        return cmd_train_action(args)
     from app.assessment.training import train
     from app.errors import AssessmentError
     from app.project import Project
@@ -75,6 +78,8 @@ def _print_metrics(task: str, metrics: dict[str, Any]) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.task == "pose":
         return cmd_evaluate_pose(args)
+    if args.task == "action":
+        return cmd_evaluate_action(args)
     from app.assessment.evaluation import evaluate, write_predictions
     from app.project import Project
 
@@ -178,10 +183,10 @@ def _print_action(action) -> None:
 
 
 def add_parsers(commands) -> None:
-    train = commands.add_parser("train", help="train a stage or score model on the project's labelled clips, "
-                                              "or fine-tune the pose model on its corrected frames")
+    train = commands.add_parser("train", help="train a stage, score or action model on the project's labelled "
+                                              "clips, or fine-tune the pose model on its corrected frames")
     train.add_argument("project")
-    train.add_argument("--task", required=True, choices=("stages", "score", "pose"))
+    train.add_argument("--task", required=True, choices=("stages", "score", "action", "pose"))
     train.add_argument("--method", default="auto", choices=("auto", "contrastive", "coarse_fine"),
                        help="score model: exemplar contrastive regression, coarse-to-fine, or the better on "
                             "the validation split (default)")
@@ -196,9 +201,12 @@ def add_parsers(commands) -> None:
     evaluate = commands.add_parser("evaluate", help="measure the current models on the test split against "
                                                     "the label-only priors")
     evaluate.add_argument("project")
-    evaluate.add_argument("--task", default="assessment", choices=("assessment", "pose"),
-                          help="the stage and score models (default), or the pose model on held-out corrections")
-    evaluate.add_argument("--predictions", metavar="FILE.csv", help="write one prediction per scored clip")
+    evaluate.add_argument("--task", default="assessment", choices=("assessment", "action", "pose"),
+                          help="the stage and score models (default), the action classifier, or the pose model "
+                               "on held-out corrections")
+    evaluate.add_argument("--predictions", metavar="FILE.csv",
+                          help="write one prediction per scored clip (action: name,action,predicted,confidence "
+                               "per test clip)")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(run=cmd_evaluate)
 

@@ -1,0 +1,91 @@
+"""`plumb train/evaluate --task action`: the action classifier, always beside the
+majority-class prior on the same test clips."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.cli.common import print_json
+
+
+def _fmt(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _epoch_line(report) -> None:
+    print(f"epoch {report.epoch + 1}: loss {report.train_loss:.4f}, validation {_fmt(report.val_metric)} "
+          f"(best {_fmt(report.best_val)} at epoch {report.best_epoch + 1})", file=sys.stderr, flush=True)
+
+
+def _print_left_out(left_out: dict[str, str]) -> None:
+    for name, why in list(left_out.items())[:5]:
+        print(f"  left out {name}: {why}")
+    if len(left_out) > 5:
+        print(f"  ... and {len(left_out) - 5} more clip(s) left out")
+
+
+def print_action_metrics(metrics: dict[str, Any], *, details: bool = False) -> None:
+    prior = metrics["prior"]
+    print(f"  {metrics['n_test']} test clips: top-1 accuracy {_fmt(metrics['accuracy'])}, "
+          f"majority-class prior {_fmt(prior['accuracy'])} (always {prior['action']!r})")
+    recalls = ", ".join(f"{a} {_fmt(v['recall'])} (n={v['n']})" for a, v in metrics["per_action"].items())
+    print(f"  recall per action: {recalls}")
+    if metrics.get("n_unsure"):
+        print(f"  {metrics['n_unsure']} test clip(s) answered with low confidence (would be shown as unsure)")
+    if details:
+        labels = metrics["confusion"]["labels"]
+        width = max(len(a) for a in labels)
+        print("  confusion (rows: labelled, columns: predicted):")
+        print("    " + " " * width + " " + " ".join(f"{a[:8]:>8}" for a in labels))
+        for action, row in zip(labels, metrics["confusion"]["matrix"]):
+            print(f"    {action:<{width}} " + " ".join(f"{n:>8}" for n in row))
+
+
+def cmd_train_action(args: argparse.Namespace) -> int:
+    from app.assessment.action import train_action
+    from app.errors import AssessmentError
+    from app.project import Project
+    from inference.assess.training import TrainConfig
+
+    try:
+        config = TrainConfig(epochs=60 if args.epochs is None else args.epochs,
+                             patience=10 if args.patience is None else args.patience,
+                             seed=args.seed, device=args.device)
+    except ValueError as exc:
+        raise AssessmentError(f"{exc}; see plumb train --help") from None
+    with Project.open(args.project) as project:
+        outcome = train_action(project, config, progress=None if args.json else _epoch_line)
+    if args.json:
+        print_json({"model_id": outcome.record.id, "file": str(outcome.record.path), "metrics": outcome.metrics,
+                    "left_out": outcome.left_out})
+        return 0
+    print(f"Trained an action model ({', '.join(outcome.metrics['classes'])}): {outcome.record.path}")
+    _print_left_out(outcome.left_out)
+    metrics = outcome.metrics
+    print(f"  {metrics['n_train']} training and {metrics['n_val']} validation clips; split: {metrics['split']}")
+    print_action_metrics(metrics)
+    return 0
+
+
+def cmd_evaluate_action(args: argparse.Namespace) -> int:
+    from app.assessment.action import evaluate_action, write_action_predictions
+    from app.project import Project
+
+    with Project.open(args.project) as project:
+        result = evaluate_action(project)
+    if args.predictions:
+        write_action_predictions(Path(args.predictions), result.predictions)
+    if args.json:
+        print_json(result.to_json() | ({"predictions_file": args.predictions} if args.predictions else {}))
+        return 0
+    print(f"Action model {result.model_id}:")
+    _print_left_out(result.left_out)
+    print_action_metrics(result.metrics, details=True)
+    for note in result.notes:
+        print(f"Note: {note}")
+    if args.predictions:
+        print(f"Wrote {len(result.predictions)} prediction(s) to {args.predictions}")
+    return 0
