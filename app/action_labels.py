@@ -41,6 +41,14 @@ class Disagreement:
     frames: tuple[int, int] | None
 
 
+def _is_dive_number(text: str) -> bool:
+    try:
+        parse_dive_number(text)
+    except ValueError:
+        return False  # an action name, or a mistyped number (reported by its own check)
+    return True
+
+
 def _part_of(code: str, part: str) -> Any:
     dive = parse_dive_number(code)
     return {"group": dive.direction, "somersaults": dive.half_somersaults, "twists": dive.half_twists,
@@ -53,11 +61,7 @@ def disagreement(typed: str | None, action: dict[str, Any] | None) -> Disagreeme
     if not typed or not action:
         return None
     dive = action.get("dive")
-    if dive is not None:
-        try:
-            parse_dive_number(typed)
-        except ValueError:
-            return None  # an unparsable number is reported by its own check
+    if dive is not None and _is_dive_number(typed):
         wrong = []
         for part, reading in dive["parts"].items():
             if reading["sure"] and reading["confidence"] >= DISAGREE_CONFIDENCE \

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import select
 
 from app.action_recognition import read_clip_dive, recognised_action
+from app.assessment.action import recognise_action
 from app.assessment.library import ScoredClip, clip_key, library_version, load_library, scored_clips_with_poses
 from app.assessment.plain import plain_json
 from app.assessment.registry import latest_model
@@ -36,7 +37,7 @@ from inference.assess.diving_faults import measure_diving_faults
 from inference.assess.feedback import fault_feedback, feedback
 from inference.assess.sample import ClipSample
 from inference.assess.score.model import load_score_model
-from inference.sports.diving import award_band
+from inference.sports.diving import award_band, parse_dive_number
 
 MAX_REFERENCES = 5
 NO_SCORE_MODEL = "no trained score model yet (plumb train PROJECT --task score)"
@@ -96,6 +97,25 @@ def _splash(project, clip_id: int, entry: int, references: list[ClipSample],
     return {"value": value, "reference": float(np.median(theirs))} if theirs else {"value": value}
 
 
+def _with_valid_dive_number(sample: ClipSample) -> ClipSample:
+    """The sample, without its action when that is not a dive number: the checks that depend
+    on the number are skipped (``plumb check`` reports the number), the others still run."""
+    try:
+        if sample.action:
+            parse_dive_number(sample.action)
+    except ValueError:
+        return replace(sample, action=None)
+    return sample
+
+
+def _classifier_answer(project, clip_id: int) -> dict[str, Any] | None:
+    """The action classifier's answer, or why it could not give one (the analysis goes on)."""
+    try:
+        return recognise_action(project, clip_id)
+    except AssessmentError as exc:
+        return {"source": "classifier", "label": None, "confidence": 0.0, "alternatives": [], "unsure": str(exc)}
+
+
 def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool = True) -> AnalysisResult:
     clip = project.clip(clip_id)  # raises a clear error for an unknown id
     record = latest_model(project, "score")
@@ -114,7 +134,7 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
     dive, camera_note = None, None
     if sport == "diving" and transitions is not None and len(transitions) == 2:
         dive, camera_note = read_clip_dive(project, clip, sample, transitions)
-    action = recognised_action(dive, camera_note, None)
+    action = recognised_action(dive, camera_note, _classifier_answer(project, clip_id))
     # A clip without a typed label is compared with clips of the action recognised in it.
     recognised = (action or {}).get("label")
     exemplar = exemplar_of(project, clip_id, recognised=recognised)
@@ -161,7 +181,8 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
     faults, splash = [], None
     if sport == "diving" and transitions is not None and len(transitions) == 2:
         splash = _splash(project, clip_id, transitions[1], references, reference_cuts)
-        faults = measure_diving_faults(sample, transitions, splash=(splash or {}).get("value"),
+        faults = measure_diving_faults(_with_valid_dive_number(sample), transitions,
+                                       splash=(splash or {}).get("value"),
                                        splash_reference=(splash or {}).get("reference"))
     if report is not None:
         items = feedback(report, faults, sport=sport, level=level, stage_names=sample.stage_names)

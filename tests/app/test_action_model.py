@@ -172,3 +172,22 @@ def test_pose_trainer_exercises_are_told_apart_far_above_the_prior(tmp_path):
     metrics = lines[0]["metrics"]
     assert metrics["n_test"] >= 20 and len(metrics["classes"]) == 4
     assert metrics["accuracy"] >= metrics["prior"]["accuracy"] + 0.4, json.dumps(metrics)
+
+
+def test_analysis_stores_the_classifier_answer_and_check_flags_a_mistyped_action(trained, tmp_path):
+    from app.assessment.analysis import analyze
+    from app.edits import set_clip_fields
+    from app.label_qa import check_project
+
+    project, _ = trained
+    shutil.copytree(project.root, tmp_path / "copy")
+    with Project.open(tmp_path / "copy") as copy:
+        clip = next(c for c in copy.clips() if c.name == "squat-0")
+        copy.history.apply(set_clip_fields(clip.id, action="curl"))
+        result = analyze(copy, clip.id)
+        answer = result.action["classifier"]
+        assert answer["source"] == "classifier" and answer["label"] == "squat" and answer["confidence"] >= 0.7
+        assert result.action["label"] == "squat" or result.action["source"] == "dive reading"
+        flagged = [p for p in check_project(copy) if p.kind == "action-disagrees"]
+        assert [p.clip_id for p in flagged] == [clip.id]
+        assert "action classifier reads squat" in flagged[0].message
