@@ -88,9 +88,12 @@ class AssessmentView(QWidget):
         self._train_config = train_config
         self.training: TrainingRun | None = None
 
-        self.train_buttons = {task: QPushButton(f"Train {task} model", self) for task in ("stages", "score")}
+        self.train_buttons = {task: QPushButton(f"Train {task} model", self)
+                              for task in ("stages", "score", "action")}
         self.train_buttons["stages"].setToolTip("Bi-GRU stage segmenter on the clips with expert stages")
         self.train_buttons["score"].setToolTip("Score model on the scored clips, measured on the test split")
+        self.train_buttons["action"].setToolTip("Action classifier on the clips with an action or dive number, "
+                                                "measured on the test split against the commonest action")
         for task, button in self.train_buttons.items():
             button.clicked.connect(lambda _checked=False, t=task: self.train(t))
         self.train_progress = QProgressBar(self)

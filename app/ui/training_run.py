@@ -1,6 +1,7 @@
 """Training from the window: ``plumb train`` in a worker thread with progress and Cancel.
 
-The worker calls :func:`app.assessment.training.train`, which writes the model file and
+The worker calls :func:`app.assessment.training.train` (or
+:func:`app.assessment.action.train_action`), which writes the model file and
 its row only when training finishes, so a cancelled or failed run leaves the project as it
 was. Signals are emitted from the worker thread; connect them queued.
 """
@@ -45,13 +46,19 @@ class TrainingRun(QObject):
     @Slot()
     def _run(self) -> None:
         # Imported here: the models pull in torch, which the window need not load at start-up.
+        from app.assessment.action import train_action
         from app.assessment.training import train
         from inference.assess.training import Cancelled
 
+        def progress(report) -> None:
+            self.progress.emit(report.epoch + 1, self.config.epochs, float(report.val_metric))
+
         try:
-            outcome = train(self.project, self.task, self.config, cancelled=self._cancel.is_set,
-                            progress=lambda r: self.progress.emit(r.epoch + 1, self.config.epochs,
-                                                                  float(r.val_metric)))
+            if self.task == "action":
+                outcome = train_action(self.project, self.config, cancelled=self._cancel.is_set, progress=progress)
+            else:
+                outcome = train(self.project, self.task, self.config, cancelled=self._cancel.is_set,
+                                progress=progress)
         except Cancelled:
             self.failed.emit(f"Training the {self.task} model was cancelled; nothing was saved.")
         except Exception as exc:  # too few clips, a bad pose row: say why, keep the window
@@ -66,6 +73,11 @@ def outcome_summary(task: str, metrics: dict) -> str:
     """One line a coach can read: the test figures and the priors beside them."""
     if metrics.get("note"):
         return f"{task.capitalize()} model trained. {metrics['note']}."
+    if task == "action":
+        accuracy, prior = metrics.get("accuracy"), (metrics.get("prior") or {}).get("accuracy")
+        return (f"Action model trained: test accuracy {'n/a' if accuracy is None else f'{accuracy:.2f}'} on "
+                f"{metrics['n_test']} clips (always answering the commonest action: "
+                f"{'n/a' if prior is None else f'{prior:.2f}'}).")
     test = metrics.get("test", {})
     if task == "stages":
         return (f"Stage model trained: AIoU@0.5 {test.get('aiou@0.5', float('nan')):.2f}, "

@@ -47,3 +47,20 @@ def test_cancel_saves_nothing_and_too_few_clips_says_why(qtbot, tmp_path):
     assert "at least 12" in view.train_label.text()
     view.shutdown()
     small.close()
+
+
+def test_train_action_model_from_the_panel(qtbot, tmp_path):
+    from tests.helpers.action_poses import action_project
+
+    project = action_project(tmp_path / "p", 6, athletes=3)
+    view = AssessmentView(train_config=lambda: TrainConfig(epochs=6, patience=3, device="cpu"))
+    qtbot.addWidget(view)
+    view.set_project(project)
+    with qtbot.waitSignal(view.trained, timeout=120_000) as blocker:
+        view.train_buttons["action"].click()
+    task, outcome = blocker.args
+    assert task == "action" and outcome is not None and latest_model(project, "action").id == outcome.record.id
+    assert "Action model trained: test accuracy" in view.train_label.text()
+    assert "commonest action" in view.train_label.text()
+    view.shutdown()
+    project.close()
