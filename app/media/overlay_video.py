@@ -128,8 +128,11 @@ def write_h264(out: Path, fps: float, frames: Iterator[np.ndarray], total: int, 
                cancelled: Callable[[], bool] | None = None) -> Path:
     """Encode the RGB ``frames`` (all one size) as H.264 MP4 into a temporary file beside
     ``out`` that replaces ``out`` after the last frame; nothing is left on failure or cancel."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".mp4")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".mp4")
+    except OSError as exc:
+        raise RenderError(f"{out}: cannot be written there ({exc.strerror or exc}); choose another folder") from None
     os.close(fd)
     try:
         with av.open(temp, "w", format="mp4") as container:
@@ -192,6 +195,9 @@ def render_overlay(project, clip_id: int, out: str | Path, *, first: int | None 
     first, last = frame_range(clip, first, last)
     with project.store.reading() as session:
         track = queries.pose_track(session, clip_id)
+    if track.schema is None:
+        raise RenderError(f"clip {clip_id} ({clip.name}) has no poses to draw; annotate it first (plumb pose "
+                          f"PROJECT --clip {clip_id}, or Auto-annotate in the window); nothing was written")
     poses = dict(zip(track.frames.tolist(), track.keypoints))
     boxes = dict(zip(track.frames.tolist(), track.bbox))
     bar = stage_bar(project, clip)

@@ -102,4 +102,18 @@ def test_render_refuses_bad_ranges_and_paths_and_leaves_nothing(project_dir, tmp
     assert "not inside" in capsys.readouterr().err
     assert plumb(["render", str(project_dir), "--clip", "1", "--out", str(tmp_path / "a.avi")]) != 0
     assert plumb(["render", str(project_dir), "--clip", "2", "--out", str(tmp_path / "b.mp4")]) != 0  # no video
+    capsys.readouterr()
+    assert plumb(["render", str(project_dir), "--clip", "1", "--out", "/proc/plumb/c.mp4"]) != 0
+    assert "cannot be written there" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_render_of_a_clip_without_poses_says_so_and_writes_nothing(tmp_path, capsys):
+    root = tmp_path / "p"
+    assert plumb(["new", str(root)]) == 0
+    video = write_dive_video(tmp_path / "bare.mp4", synthetic_dive(7, 0.8, "105B").sample.keypoints[:20])
+    assert plumb(["add", str(root), str(video)]) == 0
+    capsys.readouterr()
+    assert plumb(["render", str(root), "--clip", "1", "--out", str(tmp_path / "out" / "bare.mp4")]) != 0
+    assert "has no poses to draw" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
