@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +59,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _renamed(pose, image: str):
-    from dataclasses import replace
-
     return replace(pose, image=image)
 
 
@@ -85,7 +83,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             if not dives:
                 raise PlumbError("no clip can be exported as FineDiving: " + "; ".join(notes)[:400])
             files = finediving.write(out, dives)
-            seqs = project_io.export_sequences(project, args.clips, args.split)
+            # The arrays are named by the dive keys of the annotations: a clip of the user's own
+            # video is dive 0 of a video named like the clip.
+            exported = {d.key for d in dives}
+            seqs = [replace(s, name=s.name if "/" in s.name else f"{s.name}/0")
+                    for s in project_io.export_sequences(project, args.clips, args.split)]
+            seqs = [s for s in seqs if s.name in exported]
             if seqs:
                 files += finediving.write_pose_arrays(out / "poses", seqs, frames=args.frames)
             count = len(dives)

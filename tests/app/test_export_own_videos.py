@@ -47,6 +47,8 @@ def test_finediving_export_keys_own_clips_by_name_and_skips_unlabelled_ones(tmp_
     fine = pickle.loads((out / "FineDiving_fine-grained_annotation.pkl").read_bytes())[("dive_a", 0)]
     assert np.bincount(fine["frames_labels"]).tolist() == [0, 5, 10, 5], "stage numbers per frame"
     assert list(fine["steps_transit_frames"]) == [4, 14]
+    # The pose arrays carry the annotations' keys: <video>/<dive index>.npy, only for exported dives.
+    assert sorted(p.relative_to(out / "poses").as_posix() for p in (out / "poses").rglob("*.npy")) == ["dive_a/0.npy"]
 
 
 def test_labelme_export_of_own_videos(tmp_path, capsys):
