@@ -45,16 +45,14 @@ from typing import Any
 
 import numpy as np
 
-from inference.assess.features import joint_index
-from inference.skeletons import get_skeleton
+from inference.action.body_track import (Track, follow_rotation, interior_angles, mean_of_sides, stabilise,
+                                         torso_scale, track_of, trunk_direction, wrap)
 from inference.sports.diving import parse_dive_number
 
 UNSURE = 0.5
 MIN_FLIGHT_FRAMES = 6
 TAKE_OFF_WINDOW_S = 0.5
 MIN_POSED_SHARE = 0.5       # of flight frames with a trunk
-MIN_CONFIDENCE = 0.2        # a joint below this pose-model confidence counts as unknown
-FLIP_MIN = 2 * math.pi / 3
 SHOULDER_WIDTH = 0.75       # torso lengths, facing the camera
 WIDE, NARROW = 0.6 * SHOULDER_WIDTH, 0.35 * SHOULDER_WIDTH
 SIDE_VIEW_MAX = 0.45 * SHOULDER_WIDTH   # shoulder spread at take-off still seen as from the side
@@ -113,120 +111,6 @@ class DiveReading:
                 "parts": {name: part.to_json() for name, part in self.parts.items()}}
 
 
-@dataclass
-class _Track:
-    """The joints the reader needs, ``(T, 2)`` pixels with NaN where unknown."""
-
-    hips: np.ndarray
-    shoulders: np.ndarray
-    r_shoulder: np.ndarray
-    l_shoulder: np.ndarray
-    knees: tuple[np.ndarray, np.ndarray]
-    ankles: tuple[np.ndarray, np.ndarray]
-    hip_sides: tuple[np.ndarray, np.ndarray]
-    wrists: np.ndarray
-    feet: np.ndarray
-
-
-def _joints(keypoints: np.ndarray, schema: str) -> _Track:
-    skeleton = get_skeleton(schema)
-    kp = np.asarray(keypoints, np.float64)
-    xy = kp[..., :2].copy()
-    xy[~(kp[..., 2] >= MIN_CONFIDENCE)] = np.nan
-
-    def j(name: str) -> np.ndarray:
-        return xy[:, joint_index(skeleton, name)]
-
-    def mid(a: str, b: str) -> np.ndarray:
-        return (j(a) + j(b)) / 2
-
-    return _Track(hips=mid("left_hip", "right_hip"), shoulders=mid("left_shoulder", "right_shoulder"),
-                  r_shoulder=j("right_shoulder"), l_shoulder=j("left_shoulder"),
-                  knees=(j("right_knee"), j("left_knee")), ankles=(j("right_ankle"), j("left_ankle")),
-                  hip_sides=(j("right_hip"), j("left_hip")), wrists=mid("left_wrist", "right_wrist"),
-                  feet=mid("left_ankle", "right_ankle"))
-
-
-def _stabilise(track: _Track, camera: np.ndarray | None) -> tuple[_Track, np.ndarray]:
-    """The track in the first frame's coordinates and the camera's roll per frame."""
-    frames = track.hips.shape[0]
-    roll = np.zeros(frames)
-    if camera is None:
-        return track, roll
-    camera = np.asarray(camera, np.float64)
-    if camera.shape != (frames, 2, 3):
-        raise ValueError(f"camera motion must be ({frames}, 2, 3) matrices, one per frame; got {camera.shape}")
-    to_first = np.empty((frames, 3, 3))
-    total = np.eye(3)
-    for t in range(frames):
-        if t:
-            total = np.vstack([camera[t], [0.0, 0.0, 1.0]]) @ total  # first frame -> frame t
-        to_first[t] = np.linalg.inv(total)
-        roll[t] = math.atan2(total[1, 0], total[0, 0])
-
-    def back(points: np.ndarray) -> np.ndarray:
-        return np.einsum("tij,tj->ti", to_first[:, :2, :2], points) + to_first[:, :2, 2]
-
-    moved = {name: back(value) if isinstance(value, np.ndarray) else tuple(back(v) for v in value)
-             for name, value in vars(track).items()}
-    return _Track(**moved), roll
-
-
-def _trunk_direction(track: _Track, roll: np.ndarray) -> np.ndarray:
-    """``(T,)`` trunk direction, 0 = upright, clockwise on screen positive, NaN unknown."""
-    d = track.shoulders - track.hips
-    angle = np.arctan2(d[:, 0], -d[:, 1]) - roll
-    angle[~np.isfinite(angle)] = np.nan
-    return angle
-
-
-def _wrap(a: np.ndarray | float) -> np.ndarray | float:
-    return (np.asarray(a) + np.pi) % (2 * np.pi) - np.pi
-
-
-def _drop_flips(frames: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """Known frames without the single-frame half-turn flips of a pose model."""
-    keep = np.ones(frames.size, bool)
-    for i in range(1, frames.size - 1):
-        ta, tb, tc = frames[i - 1:i + 2]
-        if tc - ta > 4:
-            continue  # too far apart to say where the middle one should be
-        a, b, c = angle[ta], angle[tb], angle[tc]
-        # The frame between two others should lie on the turn between them; half a turn off
-        # it is a head-for-feet error, even while the body turns fast.
-        expected = a + _wrap(c - a) * (tb - ta) / (tc - ta)
-        if abs(_wrap(b - expected)) > FLIP_MIN:
-            keep[i] = False
-    return frames[keep]
-
-
-def _followed(angle: np.ndarray, first: int, last: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """Known frames in ``[first, last]``, the direction unwrapped over them, and how much of a
-    turn the worst gap leaves in doubt (0 none, 1 or more: the count may be off).
-
-    Across a gap the direction is predicted from the turning speed before it, and the value
-    a whole turn away that lies nearest the prediction is taken: a somersault turns fast
-    (up to about 50 degrees a frame at 30 fps), faster than the shortest-turn rule allows
-    over two or three missing frames."""
-    frames = np.arange(first, last + 1)
-    frames = _drop_flips(frames[np.isfinite(angle[frames])], angle)
-    if frames.size == 0:
-        return frames, np.zeros(0), 0.0
-    unwrapped = np.empty(frames.size)
-    unwrapped[0] = angle[frames[0]]
-    speed, doubt = 0.0, 0.0
-    for i in range(1, frames.size):
-        gap = frames[i] - frames[i - 1]
-        predicted = unwrapped[i - 1] + speed * gap
-        unwrapped[i] = predicted + _wrap(angle[frames[i]] - predicted)
-        if gap > 1:
-            # The turning speed is known to about a third; beyond a quarter turn of doubt
-            # the prediction may pick the wrong turn.
-            doubt = max(doubt, (abs(speed) * gap / 3 - math.pi / 4) / (math.pi / 4))
-        speed = (unwrapped[i] - unwrapped[i - 1]) / gap
-    return frames, unwrapped, doubt
-
-
 def _clip01(x: float) -> float:
     return float(min(max(x, 0.0), 1.0))
 
@@ -236,7 +120,7 @@ def _somersaults(angle, take_off: int, flight_end: int, armstand: bool,
     """The half somersaults, the rotation's sign (+1 clockwise on screen) and its size."""
     first = max(0, take_off - 3)
     last = min(angle.size - 1, flight_end + 2)
-    frames, unwrapped, doubt = _followed(angle, first, last)
+    frames, unwrapped, doubt = follow_rotation(angle, first, last)
     if frames.size < MIN_FLIGHT_FRAMES:
         return PartReading(None, 0.0, None, "the trunk was seen on too few frames to follow its rotation"), 0.0, 0.0
     start_frames = frames[frames < take_off][-3:]
@@ -260,7 +144,7 @@ def _somersaults(angle, take_off: int, flight_end: int, armstand: bool,
         float(np.sign(turned)), float(abs(turned))
 
 
-def _front_votes(track: _Track, angle: np.ndarray, frames: np.ndarray) -> np.ndarray:
+def _front_votes(track: Track, angle: np.ndarray, frames: np.ndarray) -> np.ndarray:
     """Per frame, + when the front of the body is clockwise of the trunk on screen: the
     thighs' direction across the trunk plus how far the knees stand out of the hip-ankle
     line, both in torso lengths."""
@@ -306,7 +190,7 @@ def _body_sense(track, angle, take_off: int, flight_end: int, rotation_sign: flo
                        f"{'same' if sense > 0 else 'other'} side as the rotation")
 
 
-def _water_side(track: _Track, take_off: int, flight_end: int, scale: float) -> PartReading:
+def _water_side(track: Track, take_off: int, flight_end: int, scale: float) -> PartReading:
     """+1 when the water is to the right of the board on screen, -1 to the left."""
     frames = np.arange(take_off, flight_end)
     known = frames[np.isfinite(track.hips[frames]).all(1)]
@@ -323,12 +207,12 @@ def _water_side(track: _Track, take_off: int, flight_end: int, scale: float) -> 
                        f"{'right' if side > 0 else 'left'} through the flight (away from the board)")
 
 
-def _armstand(track: _Track, angle: np.ndarray, take_off: int, lead: int) -> PartReading:
+def _armstand(track: Track, angle: np.ndarray, take_off: int, lead: int) -> PartReading:
     frames = np.arange(max(0, take_off - lead), take_off)
     seen = frames[np.isfinite(angle[frames])]
     if seen.size == 0:
         return PartReading(False, 0.0, None, "the take-off was not posed")
-    inverted = np.abs(_wrap(angle[seen] - math.pi)) < math.radians(50)
+    inverted = np.abs(wrap(angle[seen] - math.pi)) < math.radians(50)
     hands_low = np.isfinite(track.wrists[seen]).all(1) & np.isfinite(track.feet[seen]).all(1)
     hands_low &= np.nan_to_num(track.wrists[seen, 1] - track.feet[seen, 1]) > 0
     share = float((inverted & hands_low).mean())
@@ -358,7 +242,7 @@ def _group(sense: PartReading, water: PartReading, rotation_sign: float, armstan
     return PartReading(name, confidence, frames, evidence)
 
 
-def _shoulder_spread(track: _Track, angle: np.ndarray, scale: float) -> np.ndarray:
+def _shoulder_spread(track: Track, angle: np.ndarray, scale: float) -> np.ndarray:
     """``(T,)`` signed distance of the right shoulder from the left across the trunk, torso
     lengths (NaN unknown): its sign tells facing the camera from backing it."""
     across = np.stack([np.cos(angle), np.sin(angle)], axis=1)
@@ -458,29 +342,14 @@ def _twists(track, angle, take_off: int, flight_end: int, scale: float, lead: in
     return PartReading(len(runs), confidence, frames, evidence), runs
 
 
-def _interior(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    u, v = a - b, c - b
-    cross = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
-    return np.degrees(np.arctan2(np.abs(cross), (u * v).sum(1)))
-
-
-def _mean_of_sides(sides: list[np.ndarray]) -> np.ndarray:
-    """Per frame, the mean of the sides seen (NaN where neither is)."""
-    values = np.stack(sides)
-    seen = np.isfinite(values)
-    count = seen.sum(0)
-    total = np.where(seen, values, 0.0).sum(0)
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
-def _position(track: _Track, take_off: int, flight_end: int, twist_runs, twisting: bool | None) -> PartReading:
+def _position(track: Track, take_off: int, flight_end: int, twist_runs, twisting: bool | None) -> PartReading:
     """The held position; ``twisting`` None when the twists could not be read."""
     n = flight_end - take_off
     frames = np.arange(take_off + round(0.1 * n), take_off + round(0.8 * n))
     for a, b in twist_runs:  # facing the camera, hip and knee angles are foreshortened
         frames = frames[(frames < a) | (frames > b)]
-    hips = _mean_of_sides([_interior(track.shoulders, hip, knee) for hip, knee in zip(track.hip_sides, track.knees)])
-    knees = _mean_of_sides([_interior(hip, knee, ankle) for hip, knee, ankle in
+    hips = mean_of_sides([interior_angles(track.shoulders, hip, knee) for hip, knee in zip(track.hip_sides, track.knees)])
+    knees = mean_of_sides([interior_angles(hip, knee, ankle) for hip, knee, ankle in
                             zip(track.hip_sides, track.knees, track.ankles)])
     frames = frames[np.isfinite(hips[frames]) & np.isfinite(knees[frames])]
     if frames.size < 3:
@@ -514,12 +383,6 @@ def _position(track: _Track, take_off: int, flight_end: int, twist_runs, twistin
                            f"{evidence}: {POSITIONS[letter]}, or free if the dive twists (its twists could "
                            "not be read)")
     return PartReading(letter, confidence, frames_used, f"{evidence}: {POSITIONS[letter]}")
-
-
-def _scale(track: _Track) -> float:
-    torso = np.linalg.norm(track.shoulders - track.hips, axis=1)
-    torso = torso[np.isfinite(torso) & (torso > 0)]
-    return float(np.percentile(torso, 75)) if torso.size else 0.0
 
 
 def _code(group: str, armstand: bool, halves: int, twists: int, position: str) -> str | None:
@@ -568,9 +431,9 @@ def read_dive(keypoints: np.ndarray, schema: str, transitions: tuple[int, int], 
                          f"{frames} frames")
     if flight_end - take_off < MIN_FLIGHT_FRAMES:
         return _unsure(f"the flight lasts {flight_end - take_off} frames; at least {MIN_FLIGHT_FRAMES} are needed")
-    track, roll = _stabilise(_joints(keypoints, schema), camera)
-    scale = _scale(track)
-    angle = _trunk_direction(track, roll)
+    track, roll = stabilise(track_of(keypoints, schema), camera)
+    scale = torso_scale(track)
+    angle = trunk_direction(track, roll)
     posed = float(np.isfinite(angle[take_off:flight_end]).mean())
     if posed < MIN_POSED_SHARE or not scale > 0:
         return _unsure(f"the trunk was posed on {posed:.0%} of the flight; at least {MIN_POSED_SHARE:.0%} "
