@@ -53,3 +53,15 @@ def postgres_database(postgres_url):
     with admin.connect() as connection:
         connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
     admin.dispose()
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Torch on one thread for a tiny model: more threads only contend with whatever else the
+    machine runs (two cores shared with a test run can slow training thirtyfold)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

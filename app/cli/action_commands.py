@@ -4,20 +4,11 @@ majority-class prior on the same test clips."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from app.cli.common import print_json
-
-
-def _fmt(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def _epoch_line(report) -> None:
-    print(f"epoch {report.epoch + 1}: loss {report.train_loss:.4f}, validation {_fmt(report.val_metric)} "
-          f"(best {_fmt(report.best_val)} at epoch {report.best_epoch + 1})", file=sys.stderr, flush=True)
+from app.cli.training_args import epoch_line, fmt as _fmt, train_config
 
 
 def _print_left_out(left_out: dict[str, str]) -> None:
@@ -46,18 +37,11 @@ def print_action_metrics(metrics: dict[str, Any], *, details: bool = False) -> N
 
 def cmd_train_action(args: argparse.Namespace) -> int:
     from app.assessment.action import train_action
-    from app.errors import AssessmentError
     from app.project import Project
-    from inference.assess.training import TrainConfig
 
-    try:
-        config = TrainConfig(epochs=60 if args.epochs is None else args.epochs,
-                             patience=10 if args.patience is None else args.patience,
-                             seed=args.seed, device=args.device)
-    except ValueError as exc:
-        raise AssessmentError(f"{exc}; see plumb train --help") from None
+    config = train_config(args)
     with Project.open(args.project) as project:
-        outcome = train_action(project, config, progress=None if args.json else _epoch_line)
+        outcome = train_action(project, config, progress=None if args.json else epoch_line)
     if args.json:
         print_json({"model_id": outcome.record.id, "file": str(outcome.record.path), "metrics": outcome.metrics,
                     "left_out": outcome.left_out})

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from app.cli.common import EXIT_ERROR, print_json, progress_line
+from app.cli.training_args import epoch_line, fmt as _fmt, train_config
 from app.errors import PlumbError
 from app.cli.action_commands import cmd_evaluate_action, cmd_train_action
 from app.cli.pose_model_commands import cmd_evaluate_pose, cmd_train_pose
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    return "n/a" if value is None or value != value else f"{value:.{digits}f}"
-
-
-def _epoch_line(report) -> None:
-    print(f"epoch {report.epoch + 1}: loss {report.train_loss:.4f}, validation {_fmt(report.val_metric)} "
-          f"(best {_fmt(report.best_val)} at epoch {report.best_epoch + 1})", file=sys.stderr, flush=True)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -32,15 +23,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from app.project import Project
     from inference.assess.training import TrainConfig
 
-    try:
-        config = TrainConfig(epochs=60 if args.epochs is None else args.epochs,
-                             patience=10 if args.patience is None else args.patience,
-                             seed=args.seed, device=args.device)
-    except ValueError as exc:
-        raise AssessmentError(f"{exc}; see plumb train --help") from None
+    config = train_config(args)
     with Project.open(args.project) as project:
         outcome = train(project, args.task, config, method=args.method,
-                        progress=None if args.json else _epoch_line)
+                        progress=None if args.json else epoch_line)
     if args.json:
         print_json({"model_id": outcome.record.id, "file": str(outcome.record.path), "metrics": outcome.metrics,
                     "skipped": outcome.skipped})

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inference.assess.sample import DIVING_STAGES, ClipSample
+from inference.assess.synthetic import smoothstep
 from inference.sports.diving import DiveNumber, parse_dive_number
 
 FRAME_SIZE = (1280, 720)
@@ -94,11 +95,6 @@ def _body(p: _Pose) -> np.ndarray:
     return out
 
 
-def _smooth(u: float) -> float:
-    u = min(max(u, 0.0), 1.0)
-    return u * u * (3 - 2 * u)
-
-
 def _held(position: str, rng: np.random.Generator) -> _Pose:
     wobble = lambda: float(rng.normal(0, 0.08))  # noqa: E731
     if position == "C":
@@ -158,23 +154,23 @@ def generate_dive(code: str, seed: int, *, fps: float = 30.0, water_on_right: bo
             turns.append(start + spin * 0.03 * np.sin(np.pi * u))
         else:
             crouch = np.sin(np.pi * min(u / 0.8, 1.0))
-            arm = np.pi * _smooth((u - 0.3) / 0.7) if u > 0.3 else 0.6 * np.sin(np.pi * u / 0.3)
+            arm = np.pi * smoothstep((u - 0.3) / 0.7) if u > 0.3 else 0.6 * np.sin(np.pi * u / 0.3)
             poses.append(_Pose(0.7 * crouch, 1.2 * crouch, arm, 0.0))
-            turns.append(start + spin * lean * _smooth((u - 0.5) / 0.5))
+            turns.append(start + spin * lean * smoothstep((u - 0.5) / 0.5))
         twists.append(0.0)
     first = turns[-1]
     for t in range(n_flight):
         u = t / n_flight
-        into = _smooth((u - 0.03) / 0.15)
+        into = smoothstep((u - 0.03) / 0.15)
         hold_end = 0.35 if free_pike else 0.72 + 0.08 * rng.uniform()
-        out = _smooth((u - hold_end) / 0.12)
+        out = smoothstep((u - hold_end) / 0.12)
         k = into * (1 - out)
         shape = held if not free_pike else _Pose(2.2, 0.1, 1.8, 0.2)
         poses.append(_Pose(*(getattr(straight, f) + (getattr(shape, f) - getattr(straight, f)) * k
                              for f in ("hip", "knee", "arm", "elbow", "spread"))))
         ease = u - np.sin(2 * np.pi * u) / (2 * np.pi)
         turns.append(first + spin * (rotation - abs(first - start)) * ease)
-        twists.append(twist_total * _smooth((u - twist_window[0]) / (twist_window[1] - twist_window[0])))
+        twists.append(twist_total * smoothstep((u - twist_window[0]) / (twist_window[1] - twist_window[0])))
     for _ in range(n_entry):
         poses.append(straight)
         turns.append(turns[-1])

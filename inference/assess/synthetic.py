@@ -101,7 +101,8 @@ def _joints(p: _Posture, facing: float) -> np.ndarray:
     return out
 
 
-def _smooth(u: float) -> float:
+def smoothstep(u: float) -> float:
+    """0 before 0, 1 after 1, an S-curve between (a movement that starts and ends at rest)."""
     u = min(max(u, 0.0), 1.0)
     return u * u * (3 - 2 * u)
 
@@ -148,13 +149,13 @@ def synthetic_dive(seed: int, quality: float, action: str = "105B", *, fps: floa
     for t in range(n_takeoff):
         u = t / max(n_takeoff - 1, 1)
         crouch = np.sin(np.pi * min(u / 0.8, 1.0))
-        arm = np.pi * _smooth((u - 0.3) / 0.7) if u > 0.3 else 0.6 * np.sin(np.pi * u / 0.3)
-        postures.append(_Posture(spin * 0.15 * _smooth(u), 0.7 * crouch, 1.2 * crouch, arm, 0.0, HALF_KNEES))
+        arm = np.pi * smoothstep((u - 0.3) / 0.7) if u > 0.3 else 0.6 * np.sin(np.pi * u / 0.3)
+        postures.append(_Posture(spin * 0.15 * smoothstep(u), 0.7 * crouch, 1.2 * crouch, arm, 0.0, HALF_KNEES))
     theta0 = spin * 0.15
     for t in range(n_flight):
         u = t / n_flight
-        into = _smooth((u - 0.05) / 0.15)
-        out = _smooth((u - open_at) / 0.12)
+        into = smoothstep((u - 0.05) / 0.15)
+        out = smoothstep((u - open_at) / 0.12)
         k = into * (1 - out)
         flex = [straight[i] + (held[i] - straight[i]) * k for i in range(4)]
         ease = u - np.sin(2 * np.pi * u) / (2 * np.pi)

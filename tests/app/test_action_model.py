@@ -26,13 +26,7 @@ from tests.helpers.action_poses import ACTIONS, action_project, exercise, sequen
 TRAIN = ["--epochs", "12", "--patience", "6", "--seed", "0", "--device", "cpu"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # The model is tiny: more threads only contend with whatever else the machine runs.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def short_clip():

@@ -24,21 +24,34 @@ def write_dive_video(path: str | Path, keypoints: np.ndarray, schema: str = "mpi
     background[:] = (205, 225, 240)
     background[int(WATER_Y):] = (40, 110, 170)
     cv2.rectangle(background, (250, 175), (380, 185), (120, 110, 100), -1)  # the board
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"g": "15", "preset": "veryfast"}
+
+    def frames():
         for pose in keypoints:
             rgb = background.copy()
-            for a, b in bones:
-                if np.isfinite(pose[[a, b], :2]).all():
-                    cv2.line(rgb, tuple(int(v) for v in pose[a, :2]), tuple(int(v) for v in pose[b, :2]),
-                             (70, 60, 55), 9, cv2.LINE_AA)
+            _draw_mannequin(rgb, pose, bones, (70, 60, 55), 9)
             head = pose[9, :2]
             if np.isfinite(head).all():
                 cv2.circle(rgb, tuple(int(v) for v in head), 12, (70, 60, 55), -1, cv2.LINE_AA)
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            for packet in stream.encode(frame):
+            yield rgb
+
+    return _encode(path, frames(), SIZE, fps, {"g": "15", "preset": "veryfast"})
+
+
+def _draw_mannequin(rgb: np.ndarray, pose: np.ndarray, bones, colour, thickness: int) -> None:
+    for a, b in bones:
+        if np.isfinite(pose[[a, b], :2]).all():
+            cv2.line(rgb, tuple(int(v) for v in pose[a, :2]), tuple(int(v) for v in pose[b, :2]),
+                     colour, thickness, cv2.LINE_AA)
+
+
+def _encode(path: Path, frames, size: tuple[int, int], fps: int, options: dict) -> Path:
+    """The RGB ``frames`` as an H.264 MP4 of ``size`` (width, height)."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.options = options
+        for rgb in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
                 out.mux(packet)
         for packet in stream.encode(None):
             out.mux(packet)
@@ -59,20 +72,11 @@ def write_panning_dive_video(path: str | Path, keypoints: np.ndarray, camera: np
     cells = rng.integers(60, 230, ((height + 2 * margin) // 16 + 1, (width + 2 * margin) // 16 + 1, 3), np.uint8)
     scene = cv2.resize(cells, None, fx=16, fy=16, interpolation=cv2.INTER_NEAREST)
     bones = get_skeleton("mpii16").bones
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"g": "15", "preset": "veryfast", "crf": "18"}
+    def frames():
         for pose, (dx, dy) in zip(keypoints, shift):
             x0, y0 = margin + int(round(dx)), margin + int(round(dy))
             rgb = np.ascontiguousarray(scene[y0:y0 + height, x0:x0 + width])
-            for a, b in bones:
-                if np.isfinite(pose[[a, b], :2]).all():
-                    cv2.line(rgb, tuple(int(v) for v in pose[a, :2]), tuple(int(v) for v in pose[b, :2]),
-                             (20, 20, 20), 7, cv2.LINE_AA)
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
+            _draw_mannequin(rgb, pose, bones, (20, 20, 20), 7)
+            yield rgb
+
+    return _encode(path, frames(), size, fps, {"g": "15", "preset": "veryfast", "crf": "18"})

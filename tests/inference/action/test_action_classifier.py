@@ -18,13 +18,7 @@ from tests.helpers.action_poses import ACTIONS, exercise
 FAST = TrainConfig(epochs=12, patience=6, seed=3, device="cpu")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # The model is tiny: more threads only contend with whatever else the machine runs.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def clips(tag: str, per_action: int, offset: int) -> list[ClipSample]:
