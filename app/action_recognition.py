@@ -26,14 +26,12 @@ from inference.assess.sample import ClipSample
 
 
 
-def flight_camera(project, clip, transitions: tuple[int, int]) -> tuple[np.ndarray | None, str]:
-    """The background's motion per frame over the take-off's end and the flight (identity
-    elsewhere), measured on the video, and a note saying whether it could be."""
+def clip_camera(project, clip, first: int = 0, last: int | None = None) -> tuple[np.ndarray | None, str]:
+    """The background's motion per frame over frames ``first..last-1`` (the whole clip by
+    default; identity elsewhere), measured on the video, and a note saying whether it could be."""
     if clip.path is None or project.media_problem(clip) is not None:
         return None, "camera motion not measured: the clip has no readable video"
-    take_off, flight_end = transitions
-    first = max(0, take_off - max(3, round(TAKE_OFF_WINDOW_S * clip.fps)))
-    last = min(clip.frame_count, flight_end + 3)
+    last = clip.frame_count if last is None else min(clip.frame_count, last)
     try:
         with FrameSource(project.video_path(clip)) as source:
             frames = [source.frame(i) for i in range(first, last)]
@@ -49,13 +47,23 @@ def flight_camera(project, clip, transitions: tuple[int, int]) -> tuple[np.ndarr
 
 
 def read_clip_dive(project, clip, sample: ClipSample, transitions: tuple[int, int], *,
+                   camera: tuple[np.ndarray | None, str] | None = None,
                    with_video: bool = True) -> tuple[DiveReading, str]:
-    """The dive number read from the clip's poses, and how the camera was handled."""
-    camera, note = (flight_camera(project, clip, transitions) if with_video
-                    else (None, "camera motion not measured"))
-    if camera is not None and camera.shape[0] != sample.num_frames:
-        camera, note = None, "camera motion not used: the poses and the video differ in length"
-    return read_dive(sample.keypoints, sample.schema, transitions, fps=sample.fps, camera=camera), note
+    """The dive number read from the clip's poses, and how the camera was handled.
+
+    ``camera``: the clip's camera motion and its note when already measured; otherwise it is
+    measured over the end of the take-off and the flight (``with_video``)."""
+    if camera is not None:
+        motion, note = camera
+    elif with_video:
+        take_off, flight_end = transitions
+        first = max(0, take_off - max(3, round(TAKE_OFF_WINDOW_S * clip.fps)))
+        motion, note = clip_camera(project, clip, first, flight_end + 3)
+    else:
+        motion, note = None, "camera motion not measured"
+    if motion is not None and motion.shape[0] != sample.num_frames:
+        motion, note = None, "camera motion not used: the poses and the video differ in length"
+    return read_dive(sample.keypoints, sample.schema, transitions, fps=sample.fps, camera=motion), note
 
 
 def recognised_action(dive: DiveReading | None, camera_note: str | None,

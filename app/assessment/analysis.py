@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from app.action_recognition import read_clip_dive, recognised_action
+from app.action_recognition import clip_camera, read_clip_dive, recognised_action
 from app.assessment.action import recognise_action
 from app.assessment.library import ScoredClip, clip_key, library_version, load_library, scored_clips_with_poses
 from app.assessment.plain import plain_json
@@ -126,14 +126,20 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
         raise AssessmentError(f"clip {clip_id} ({clip.name}) cannot be analysed: {why}")
     sport = project.setting("sport") or "diving"
     finder = StageFinder(project, own.schema)
-    found = finder.find(sample)
+    camera = None
+    if not sample.transitions and finder.needs_motion_rules:
+        # The motion rules read heights in the scene: a camera following the diver moves them.
+        camera = clip_camera(project, clip)
+        if camera[0] is not None and camera[0].shape[0] != sample.num_frames:
+            camera = (None, "camera motion not used: the poses and the video differ in length")
+    found = finder.find(sample, camera=camera[0] if camera else None)
     transitions = tuple(found.prediction.transitions) if found else None
     stages = None if found is None else {
         "names": list(found.prediction.stage_names), "transitions": list(transitions),
         "source": found.source, "confidence": float(found.prediction.confidence)}
     dive, camera_note = None, None
     if sport == "diving" and transitions is not None and len(transitions) == 2:
-        dive, camera_note = read_clip_dive(project, clip, sample, transitions)
+        dive, camera_note = read_clip_dive(project, clip, sample, transitions, camera=camera)
     action = recognised_action(dive, camera_note, _classifier_answer(project, clip_id))
     # A clip without a typed label is compared with clips of the action recognised in it.
     recognised = (action or {}).get("label")

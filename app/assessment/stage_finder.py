@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.assessment.registry import ModelRecord, latest_model
 from app.errors import AssessmentError
+from inference.action.camera_path import keypoints_in_scene
 from inference.assess.checkpoint import CheckpointError
 from inference.assess.sample import ClipSample
 from inference.assess.stages import StagePrediction, one_hot_stages
@@ -35,7 +36,15 @@ class StageFinder:
                 raise AssessmentError(f"stage model {self.record.path.name}: {exc}; retrain it with "
                                       "plumb train PROJECT --task stages") from None
 
-    def find(self, sample: ClipSample) -> FoundStages | None:
+    @property
+    def needs_motion_rules(self) -> bool:
+        """Whether a clip without expert stages gets its stages from the motion rules (which
+        read heights in the scene, so a panning camera's motion should be taken out first)."""
+        return self.segmenter is None and self.sport == "diving"
+
+    def find(self, sample: ClipSample, camera=None) -> FoundStages | None:
+        """The clip's stages; ``camera`` (``(T, 2, 3)`` background motions) lets the motion
+        rules read the poses in the scene's coordinates."""
         if len(sample.stage_names) == 1:  # the sport has one stage: it is the whole clip
             probs = one_hot_stages((), sample.num_frames, 1)
             return FoundStages(StagePrediction((), tuple(sample.stage_names), probs, 1.0), SINGLE)
@@ -46,8 +55,9 @@ class StageFinder:
         if self.segmenter is not None:
             return FoundStages(self.segmenter.predict(sample), MODEL)
         if self.sport == "diving" and len(sample.stage_names) == 3:
+            keypoints = sample.keypoints if camera is None else keypoints_in_scene(sample.keypoints, camera)
             try:
-                return FoundStages(diving_stages(sample.keypoints, sample.schema, sample.fps,
+                return FoundStages(diving_stages(keypoints, sample.schema, sample.fps,
                                                  stage_names=sample.stage_names), RULES)
             except ValueError:
                 return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference.action.camera_path import scene_transforms, to_scene
 from inference.assess.features import joint_index
 from inference.skeletons import get_skeleton
 
@@ -58,22 +59,12 @@ def track_of(keypoints: np.ndarray, schema: str) -> Track:
 def stabilise(track: Track, camera: np.ndarray | None) -> tuple[Track, np.ndarray]:
     """The track in the first frame's coordinates and the camera's roll per frame."""
     frames = track.hips.shape[0]
-    roll = np.zeros(frames)
     if camera is None:
-        return track, roll
-    camera = np.asarray(camera, np.float64)
-    if camera.shape != (frames, 2, 3):
-        raise ValueError(f"camera motion must be ({frames}, 2, 3) matrices, one per frame; got {camera.shape}")
-    to_first = np.empty((frames, 3, 3))
-    total = np.eye(3)
-    for t in range(frames):
-        if t:
-            total = np.vstack([camera[t], [0.0, 0.0, 1.0]]) @ total  # first frame -> frame t
-        to_first[t] = np.linalg.inv(total)
-        roll[t] = math.atan2(total[1, 0], total[0, 0])
+        return track, np.zeros(frames)
+    to_first, roll = scene_transforms(camera, frames)
 
     def back(points: np.ndarray) -> np.ndarray:
-        return np.einsum("tij,tj->ti", to_first[:, :2, :2], points) + to_first[:, :2, 2]
+        return to_scene(points, to_first)
 
     moved = {name: back(value) if isinstance(value, np.ndarray) else tuple(back(v) for v in value)
              for name, value in vars(track).items()}

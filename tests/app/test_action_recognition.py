@@ -106,3 +106,17 @@ def test_a_clip_without_a_typed_number_is_compared_with_clips_of_the_recognised_
         assert result.exemplar["clip_id"] == ids["dive1"]
         assert result.exemplar["how"] == "nearest higher-scored clip of the action recognised in it"
         assert ids["dive2"] not in result.references
+
+
+def test_stages_from_motion_are_found_in_the_scene_when_the_camera_pans(tmp_path):
+    dive = generate_dive("107B", seed=6, camera_follow=True)
+    sample = replace(dive.sample, key="panned", split=None)
+    with Project.create(tmp_path / "p") as project:
+        project.add_video(write_panning_dive_video(tmp_path / "panned.mp4", sample.keypoints, dive.camera),
+                          name="panned")
+        project_io.import_sequences(project, [as_sequence(sample, with_score=False, with_stages=False)], fps=30.0)
+        result = analyze(project, project.clips()[0].id)
+    assert result.stages["source"] == "motion rules"
+    found, truth = result.stages["transitions"], dive.sample.transitions
+    assert all(abs(a - b) <= 3 for a, b in zip(found, truth)), (found, truth)
+    assert result.action["label"] == "107B"

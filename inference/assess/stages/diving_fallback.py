@@ -51,6 +51,7 @@ SUBMERGED_RUN_S = 0.1
 HEAD_DOWN_TOLERANCE = np.deg2rad(35.0)
 ENTRY_DEPTH_TORSO = 0.5
 APEX_SMOOTHING_S = 1 / 6
+APEX_TOLERANCE_TORSO = 0.05
 
 
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
@@ -62,10 +63,11 @@ def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
 
 
 def _lowest_foot(kp: np.ndarray, schema: str) -> np.ndarray:
-    """``(T,)`` the larger ankle y in pixels (the foot nearer the board), NaN where neither
-    ankle is seen."""
+    """``(T,)`` the larger y in pixels of the ankles and wrists (what stands on the board:
+    the feet, or the hands of an armstand), NaN where none is seen."""
     skeleton = get_skeleton(schema)
-    ankles = kp[:, [joint_index(skeleton, "left_ankle"), joint_index(skeleton, "right_ankle")], 1]
+    ankles = kp[:, [joint_index(skeleton, name) for name in ("left_ankle", "right_ankle", "left_wrist",
+                                                              "right_wrist")], 1]
     seen = np.isfinite(ankles)
     return np.where(seen.any(axis=1), np.where(seen, ankles, -np.inf).max(axis=1), np.nan)
 
@@ -162,7 +164,10 @@ def diving_stages(keypoints: np.ndarray, schema: str, fps: float = 30.0, *,
     hips_seen = np.isfinite(hips).any(axis=1)
     smoothing = max(3, 2 * round(APEX_SMOOTHING_S * fps / 2) + 1)
     hip_y = _moving_average(norm.centre[:, 1].astype(np.float64), smoothing)
-    apex = int(np.argmin(np.where(hips_seen, hip_y, np.inf)))
+    # The last frame at the top: from a handstand the hips are highest before the fall, and
+    # the hands stay on the platform until the body leaves its top.
+    height = np.where(hips_seen, hip_y, np.inf)
+    apex = int(np.flatnonzero(height <= height.min() + APEX_TOLERANCE_TORSO * scale)[-1])
     apex = min(max(apex, 1), num_frames - 2)
 
     foot = _lowest_foot(kp, schema)
