@@ -4,11 +4,14 @@ A dive seen from the side (image y grows downwards) has three stages: take-off o
 board, flight, entry into the water. Two events separate them, and both leave a plain
 trace in the pose track:
 
-**Take-off ends when the feet leave the board.** The hip centre reaches its highest point
-(smallest y, smoothed over a sixth of a second) in the flight, so everything before that
-apex and still standing is take-off. The board level is read off the lowest foot (the
-larger ankle y) before the apex: the 75th percentile of its y there, which lies on the
-board as long as the diver stands for at least a quarter of the frames before the apex.
+**Take-off ends when the feet (or, from a handstand, the hands) leave the board.** The hip
+centre reaches its highest point (smallest y, smoothed over a sixth of a second) in the
+flight, or holds it in a handstand until the fall; the apex is the last frame within 0.05
+torso lengths of that height, so everything before it and still standing is take-off. The
+board level is read off the lowest support (the largest y of the ankles and wrists) before
+the apex: the 75th percentile of its y there, which lies on the board as long as the diver
+stands for at least a quarter of the frames before the apex. The poses are read as given:
+under a panning camera, map them to the scene first (inference.action.camera_path).
 The first flight frame is the one after the last frame before the apex whose lowest foot
 is within a margin of the board: 0.15 torso lengths, or three times the median
 frame-to-frame change of the foot on the board (about three standard deviations of its
