@@ -174,10 +174,6 @@ class LabelPanel(QWidget):
         self.use_recognised.setObjectName("useRecognised")
         self.use_recognised.setToolTip("Type the recognised dive number (one edit; Ctrl+Z undoes it)")
         self.use_recognised.clicked.connect(self._use_recognised)
-        recognised_row = QHBoxLayout()
-        recognised_row.setContentsMargins(0, 0, 0, 0)
-        recognised_row.addWidget(self.recognised, 1)
-        recognised_row.addWidget(self.use_recognised, 0, Qt.AlignmentFlag.AlignTop)
         self._recognised_label: tuple[str, str] | None = None  # (field, value) the button types
         self.difficulty = self._line("difficulty", "degree of difficulty, e.g. 3.2", self._commit_difficulty,
                                      self._show_rule_check)
@@ -224,7 +220,8 @@ class LabelPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Dive", self.dive_number)
         form.addRow("", self.dive_explanation)
-        form.addRow("Recognised", recognised_row)
+        form.addRow("Recognised", self.recognised)
+        form.addRow("", self.use_recognised)
         form.addRow("DD", self.difficulty)
         form.addRow("Marks", self.judge_marks)
         form.addRow("Marks × DD", self.computed_total)
