@@ -35,6 +35,7 @@ class ExternalEdits:
         with store.reading() as session:
             self._last_id = session.scalar(select(func.max(EditLogEntry.id))) or 0
             self._last_change = session.scalar(select(func.max(EditLogEntry.changed_at)))
+        history.seen_through = self._last_id  # the window shows the project as it is now
 
     def _data_version(self) -> int:
         if self._watch is not None:
@@ -78,11 +79,14 @@ class ExternalEdits:
             descriptions = [_described(e) for e in theirs]
         for event in dict.fromkeys(events):
             self._store.events.publish(event)
+        # The views refresh on those events: edits are now made on what they show.
+        self._history.seen_through = max(self._history.seen_through or 0, self._last_id)
         if entries:
             self._store.events.publish(HistoryChanged())
         return descriptions
 
     def close(self) -> None:
+        self._history.seen_through = None
         if self._watch is not None:
             self._watch.close()
         if self._listen is not None:

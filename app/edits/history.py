@@ -10,6 +10,11 @@ edits from any session. Before anything is written back, the values the edit lef
 be there: an edit whose target somebody has changed since is refused, naming who and when,
 rather than silently reverting their work. The check compares values, not flags, so it holds
 for any process and any database.
+
+An edit is made on what its window showed: while a window watches the project
+(:mod:`app.edits.external`), an edit to a place that another session changed after the window
+last showed it is refused with who and when, rather than overwriting work nobody here has
+seen; the window is shown the newer work at once, so doing the edit again goes through.
 """
 
 from __future__ import annotations
@@ -57,6 +62,9 @@ class EditHistory:
         self._annotator = annotator
         self.session_id = session_id or str(uuid.uuid4())
         self.scope: Scope = scope
+        # The newest edit-log entry of other sessions that this session's views have shown
+        # (set by app.edits.external while a window watches the project); None: no check.
+        self.seen_through: int | None = None
 
     def _mine(self, session: Session):
         """The edit log rows this history may undo and redo: in a window, its own edits and the
@@ -77,8 +85,21 @@ class EditHistory:
         change nothing is not logged and returns None.
         """
         annotator = self._annotator()
+        try:
+            return self._apply(edit, annotator)
+        except _Stale as stale:
+            # Show the newer work at once (the watch would within a second); the next try,
+            # made on what is now shown, goes through.
+            self.seen_through = max(self.seen_through or 0, stale.entry_id)
+            for event in dict.fromkeys(e for t in stale.theirs for e in t.events()):
+                self._store.events.publish(event)
+            self._store.events.publish(HistoryChanged())
+            raise EditError(stale.message) from None
+
+    def _apply(self, edit: Edit, annotator: str | None) -> int | None:
         with self._store.transaction() as tx:
             session = tx.session
+            self._refuse_if_stale(session, edit)
             for target, value in edit.changes:
                 target.check(session, value)
             new = [value for _, value in edit.changes]
@@ -107,6 +128,35 @@ class EditHistory:
             self._store.notify_others(session)
             self._announce(tx, [t for t, _ in edit.changes])
             return entry.id
+
+    def _refuse_if_stale(self, session: Session, edit: Edit) -> None:
+        """_Stale when another session changed a place this edit writes after this session's
+        views last showed it: the edit was made on what the person saw, and would overwrite
+        work they have not seen."""
+        if self.seen_through is None:
+            return
+        rows = session.scalars(select(EditLogEntry).where(EditLogEntry.id > self.seen_through,
+                                                          EditLogEntry.state.in_(("done", "undone")),
+                                                          EditLogEntry.session_id.is_distinct_from(self.session_id))
+                               .order_by(EditLogEntry.id.desc()))
+        for row in rows:
+            for target, _ in edit.changes:
+                if _overwrites(row, target):
+                    theirs = []
+                    for change in row.target.get("changes", []):
+                        try:
+                            theirs.append(target_from_json(change["kind"], change))
+                        except EditError:
+                            continue
+                    who = row.annotator or "someone"
+                    window = session.get(PlumbSession, row.session_id) if row.session_id else None
+                    if window is not None:
+                        who = f"{who} (Plumb on {window.host})"
+                    when = row.created_at.astimezone().strftime("%H:%M:%S")
+                    raise _Stale(row.id, theirs, f"Not applied: {_place(target)} was changed by {who} at {when} "
+                                              f"(\"{row.description}\") after this window last showed it. It shows "
+                                              "their change now; do yours again if it is still needed. Nothing "
+                                              "was changed.")
 
     def log_bulk(self, tx: Transaction, description: str, kind: str,
                  before: list[tuple[ClipDataTarget, object]]) -> int | None:
@@ -236,16 +286,36 @@ def _place(target: Target) -> str:
     return f"frame {frame} of clip {target.clip_id}" if frame is not None else f"clip {target.clip_id}"
 
 
-def _later_change(session: Session, entry: EditLogEntry, target: Target) -> EditLogEntry | None:
-    """The newest edit after `entry` (done, or undone since) that touched the same place."""
+class _Stale(Exception):
+    def __init__(self, entry_id: int, theirs: list[Target], message: str) -> None:
+        super().__init__(message)
+        self.entry_id, self.theirs, self.message = entry_id, theirs, message
+
+
+def _touches(row: EditLogEntry, target: Target) -> bool:
+    """Whether a logged edit changed the place ``target`` writes (the same frame of the same
+    clip, or the whole clip)."""
     data = {"kind": target.kind, **target.to_json()}
     frame = data.get("frame")
+    return any(change == data or (change.get("clip_id") == target.clip_id
+                                  and (frame is None or change.get("frame") in (frame, None)))
+               for change in row.target.get("changes", []))
+
+
+def _overwrites(row: EditLogEntry, target: Target) -> bool:
+    """Whether writing ``target`` would overwrite what a logged edit wrote: the same kind of
+    value on the same frame (a box does not overwrite joints), or anything of a whole-clip
+    change (an import, a pose run)."""
+    data = {"kind": target.kind, **target.to_json()}
+    return any(change.get("clip_id") == target.clip_id
+               and (change.get("frame") is None or (change.get("frame") == data.get("frame")
+                                                     and change.get("kind") == target.kind))
+               for change in row.target.get("changes", []))
+
+
+def _later_change(session: Session, entry: EditLogEntry, target: Target) -> EditLogEntry | None:
+    """The newest edit after `entry` (done, or undone since) that touched the same place."""
     rows = session.scalars(select(EditLogEntry).where(EditLogEntry.id > entry.id,
                                                       EditLogEntry.state.in_(("done", "undone")))
                            .order_by(EditLogEntry.id.desc()))
-    for row in rows:
-        for change in row.target.get("changes", []):
-            if change == data or (change.get("clip_id") == target.clip_id
-                                  and (frame is None or change.get("frame") in (frame, None))):
-                return row
-    return None
+    return next((row for row in rows if _touches(row, target)), None)

@@ -64,6 +64,13 @@ def test_edits_from_another_connection_are_seen(tmp_path, database) -> None:
         assert select.select([seen.fileno()], [], [], 5)[0], "the server's notification arrived"
         assert seen.check() == ["ben Set athlete box on frame 2"]
         assert seen.check() == []
+        # Two people on one frame: an edit made before the other's change arrived is refused.
+        EditHistory(theirs.store, lambda: "ben").apply(set_box(1, 3, (2, 2, 8, 8), schema="mpii16"))
+        with pytest.raises(EditError, match="Not applied: frame 3 of clip 1 was changed by ben"):
+            mine.history.apply(set_box(1, 3, (3, 3, 7, 7), schema="mpii16"))
+        with mine.store.reading() as session:
+            assert queries.pose_at(session, 1, 3).bbox == pytest.approx((2, 2, 8, 8))
+        mine.history.apply(set_box(1, 3, (3, 3, 7, 7), schema="mpii16"))
         seen.close()
 
 

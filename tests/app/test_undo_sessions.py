@@ -184,3 +184,34 @@ def test_a_write_that_waits_past_the_timeout_is_a_clear_refusal(store, monkeypat
         other.execute("ROLLBACK")
         other.close()
     assert box(store, 1) is None
+
+
+def test_an_edit_on_a_place_changed_since_the_window_showed_it_is_refused_once(store):
+    anna, ben = EditHistory(store, lambda: "anna"), EditHistory(store, lambda: "ben")
+    anna.apply(set_keypoints(1, 3, {9: (5, 5)}, schema="mpii16"))
+    watch = ExternalEdits(store, anna)  # anna's window now shows the project as it is
+    register(store, ben.session_id, "ben")
+    shown = []
+    unsubscribe = store.events.subscribe(PosesChanged, shown.append)
+    try:
+        ben.apply(set_keypoints(1, 3, {9: (30, 30)}, schema="mpii16"))
+        shown.clear()
+        with pytest.raises(EditError, match=r"Not applied: frame 3 of clip 1 was changed by ben \(Plumb on .+\) "
+                                             r"at \d\d:\d\d:\d\d \(\"Move joint 9 on frame 3\"\)"):
+            anna.apply(set_keypoints(1, 3, {9: (10, 10)}, schema="mpii16"))
+        assert joint(store, 3) == [30, 30], "ben's work is not overwritten"
+        assert shown, "anna's views are told to show ben's change"
+        anna.apply(set_keypoints(1, 3, {9: (10, 10)}, schema="mpii16"))  # made on what is shown now
+        assert joint(store, 3) == [10, 10]
+
+        ben.apply(set_keypoints(1, 4, {9: (40, 40)}, schema="mpii16"))
+        anna.apply(set_keypoints(1, 5, {9: (50, 50)}, schema="mpii16"))  # another frame: no conflict
+        assert watch.check()[-1] == "ben Move joint 9 on frame 4"
+        anna.apply(set_keypoints(1, 4, {9: (41, 41)}, schema="mpii16"))  # seen by the watch: goes through
+        assert joint(store, 4) == [41, 41]
+    finally:
+        unsubscribe()
+        watch.close()
+    ben.apply(set_keypoints(1, 6, {9: (60, 60)}, schema="mpii16"))
+    anna.apply(set_keypoints(1, 6, {9: (61, 61)}, schema="mpii16"))  # no window watching: no check
+    assert joint(store, 6) == [61, 61]

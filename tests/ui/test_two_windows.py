@@ -1,5 +1,6 @@
 """Two windows on one project (two sessions, as two Plumb processes would be): each undoes its
-own edits, sees the other's as they land, and says that the other has the project open."""
+own edits, sees the other's as they land, refuses an edit made on what it showed before the
+other's change, and says that the other has the project open."""
 
 from __future__ import annotations
 
@@ -45,6 +46,11 @@ def test_undo_of_an_edit_the_other_window_changed_since_is_refused_in_the_status
     a = open_at(make_window, qtbot, posed_project, frame=2)
     b = open_at(make_window, qtbot, posed_project, frame=2)
     assert a.undo_stack.push_edit(set_box(CLIP, 2, (100.0, 40.0, 200.0, 200.0), schema=SCHEMA))
+    # B's edit is made on the frame as B showed it, before A's box: refused, and B shows A's box.
+    assert not b.undo_stack.push_edit(set_box(CLIP, 2, (110.0, 50.0, 210.0, 210.0), schema=SCHEMA))
+    assert "Not applied: frame 2 of clip 1 was changed by" in b.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: b.editor.box.box() == pytest.approx((100.0, 40.0, 200.0, 200.0)))
+    assert box_on(a, 2) == pytest.approx((100.0, 40.0, 200.0, 200.0)), "A's box was not overwritten"
     assert b.undo_stack.push_edit(set_box(CLIP, 2, (110.0, 50.0, 210.0, 210.0), schema=SCHEMA))
     a.undo_action.trigger()
     assert "was changed by" in a.statusBar().currentMessage() and "undo" in a.statusBar().currentMessage()
