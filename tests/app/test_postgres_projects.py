@@ -138,3 +138,26 @@ def test_a_role_without_rights_is_told_so_and_nothing_is_made(tmp_path, database
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "permission denied" in err[0] and "has no rights there" in err[0]
     assert not (tmp_path / "p").exists()
+
+
+def test_a_server_project_of_an_older_plumb_is_migrated_with_its_data(tmp_path, database) -> None:
+    from alembic import command
+
+    from app.store.database import _alembic_config
+    from tests.app.factories import add_clip_row
+
+    with Project.create(tmp_path / "old", database=database) as project:
+        add_clip_row(project.store)
+        EditHistory(project.store, lambda: "anna").apply(set_box(1, 2, (1, 1, 9, 9), schema="mpii16"))
+    engine = sa.create_engine(database)
+    try:
+        with engine.begin() as connection:  # as an older Plumb (before the recognised action) left it
+            command.downgrade(_alembic_config(connection), "0007")
+            assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0007"
+    finally:
+        engine.dispose()
+    with Project.open(tmp_path / "old") as project:
+        with project.store.reading() as session:
+            assert session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+            assert queries.pose_at(session, 1, 2).bbox == pytest.approx((1, 1, 9, 9))
+            assert session.execute(sa.text("SELECT count(*) FROM assessment WHERE action IS NULL")).scalar() == 0
