@@ -6,9 +6,10 @@ project's trained action classifier when there is one. ``plumb analyze`` stores 
 said with the clip's assessment; the label panel shows it beside the typed label and
 ``plumb check`` reports confident disagreements (:mod:`app.action_labels`).
 
-The camera's motion through the flight is measured on the clip's video when it is attached
-and readable (pans and roll removed); without it the reading uses the image as it is, and
-says which.
+The camera's motion is measured on the clip's video when it is attached and readable (pans
+and roll removed): over the whole clip when the stages come from the motion rules, which read
+heights in the scene, else over the end of the take-off and the flight. Without a video the
+reading uses the image as it is, and says so.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from app.media.frame_source import FrameSource
 from inference.action.camera_path import background_motion
 from inference.action.dive_reading import TAKE_OFF_WINDOW_S, DiveReading, read_dive
 from inference.assess.sample import ClipSample
-
 
 
 def clip_camera(project, clip, first: int = 0, last: int | None = None) -> tuple[np.ndarray | None, str]:
