@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -88,14 +90,21 @@ class AssessmentView(QWidget):
         self._train_config = train_config
         self.training: TrainingRun | None = None
 
-        self.train_buttons = {task: QPushButton(f"Train {task} model", self)
-                              for task in ("stages", "score", "action")}
+        # One menu button: the panel shares the window's width with the video.
+        self.train_button = QToolButton(self)
+        self.train_button.setText("Train")
+        self.train_button.setToolTip("Train a model on the project's labelled clips, in the background")
+        self.train_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.train_button)
+        menu.setToolTipsVisible(True)
+        self.train_button.setMenu(menu)
+        self.train_buttons = {task: menu.addAction(f"Train {task} model") for task in ("stages", "score", "action")}
         self.train_buttons["stages"].setToolTip("Bi-GRU stage segmenter on the clips with expert stages")
         self.train_buttons["score"].setToolTip("Score model on the scored clips, measured on the test split")
         self.train_buttons["action"].setToolTip("Action classifier on the clips with an action or dive number, "
                                                 "measured on the test split against the commonest action")
-        for task, button in self.train_buttons.items():
-            button.clicked.connect(lambda _checked=False, t=task: self.train(t))
+        for task, action in self.train_buttons.items():
+            action.triggered.connect(lambda _checked=False, t=task: self.train(t))
         self.train_progress = QProgressBar(self)
         self.train_progress.setMaximumWidth(160)
         self.train_progress.hide()
@@ -152,8 +161,7 @@ class AssessmentView(QWidget):
         bar.addWidget(self.report_button)
         bar.addWidget(self.busy)
         bar.addStretch(1)
-        for button in self.train_buttons.values():
-            bar.addWidget(button)
+        bar.addWidget(self.train_button)
         bar.addWidget(self.train_progress)
         bar.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
@@ -190,8 +198,9 @@ class AssessmentView(QWidget):
         self.report_button.setEnabled(self.project is not None and self.clip_id is not None)
         self.side_button.setEnabled(self.project is not None and self.clip_id is not None)
         training = self.training is not None and self.training.is_running()
-        for button in self.train_buttons.values():
-            button.setEnabled(self.project is not None and not training)
+        self.train_button.setEnabled(self.project is not None and not training)
+        for action in self.train_buttons.values():
+            action.setEnabled(self.project is not None and not training)
 
     # --- training ------------------------------------------------------------------------
     def _say(self, text: str) -> None:

@@ -58,6 +58,7 @@ WIDE, NARROW = 0.6 * SHOULDER_WIDTH, 0.35 * SHOULDER_WIDTH
 SIDE_VIEW_MAX = 0.45 * SHOULDER_WIDTH   # shoulder spread at take-off still seen as from the side
 NOISE_MARGIN = 3.0          # standard deviations of jitter a wide view must stand out by
 TRAVEL_SURE = 1.0           # torso lengths of travel for a sure water side
+ROTATION_AMBIGUOUS = 0.75   # half turns off the count at which the count is no longer read
 CLOSED_HIP, OPEN_DEG, BENT_KNEE = 120.0, 150.0, 115.0
 ANGLE_MARGIN = 25.0         # degrees from a boundary for full confidence
 POSITION_SHARE = 0.4        # the most closed share of the flight that is the held position
@@ -134,7 +135,9 @@ def _somersaults(angle, take_off: int, flight_end: int, armstand: bool,
     count = max(1, int(round(halves)))
     off = abs(halves - count)
     gap_doubt = _clip01(1.0 - doubt)
-    confidence = _clip01(1.0 - 2.0 * off) * gap_doubt * _clip01(posed / MIN_POSED_SHARE - 1.0 + 0.5)
+    # Entries fall short (or long) of vertical: 60 degrees is a failed dive, still that dive;
+    # only near horizontal (off 0.5, a quarter turn either way) are two counts equally near.
+    confidence = _clip01(1.0 - off / ROTATION_AMBIGUOUS) * gap_doubt * _clip01(posed / MIN_POSED_SHARE - 1.0 + 0.5)
     evidence = (f"the trunk turned {math.degrees(abs(turned)):.0f}° from "
                 f"{'the handstand' if armstand else 'upright'} to the entry: {count} half somersault"
                 f"{'s' if count != 1 else ''}")

@@ -57,7 +57,7 @@ def test_train_action_model_from_the_panel(qtbot, tmp_path):
     qtbot.addWidget(view)
     view.set_project(project)
     with qtbot.waitSignal(view.trained, timeout=120_000) as blocker:
-        view.train_buttons["action"].click()
+        view.train_buttons["action"].trigger()
     task, outcome = blocker.args
     assert task == "action" and outcome is not None and latest_model(project, "action").id == outcome.record.id
     assert "Action model trained: test accuracy" in view.train_label.text()
