@@ -267,7 +267,8 @@ def _without_swaps(spread: np.ndarray) -> np.ndarray:
 def _runs(spread: np.ndarray) -> list[tuple[int, int]]:
     """Index runs of a wide view: one starts when the spread goes over WIDE and ends when it
     falls under NARROW, or when it is wide the other way (facing the camera, then its back,
-    with the profile between them missed by the frame rate). Single frames do not count."""
+    with the profile between them missed by the frame rate). A run wide on one frame only
+    counts beside a run of the other side."""
     spread = _without_swaps(spread)
     runs, start, sign = [], 0, 0.0
     for i, value in enumerate(spread):
@@ -305,7 +306,10 @@ def _spread_noise(spread: np.ndarray, take_off: int) -> float:
     return max(0.02, mad / 0.6745 / math.sqrt(2))
 
 
-def _twists(track, angle, take_off: int, flight_end: int, scale: float, lead: int) -> tuple[PartReading, list[tuple[int, int]]]:
+def _twists(track, angle, take_off: int, flight_end: int, scale: float,
+            lead: int) -> tuple[PartReading, list[tuple[int, int]]]:
+    """The half twists and the frame runs of each wide view (the body facing or backing the
+    camera), which the position reading leaves out."""
     spread = _shoulder_spread(track, angle, scale)
     before = np.abs(spread[max(0, take_off - lead):take_off])
     before = before[np.isfinite(before)]
@@ -351,7 +355,8 @@ def _position(track: Track, take_off: int, flight_end: int, twist_runs, twisting
     frames = np.arange(take_off + round(0.1 * n), take_off + round(0.8 * n))
     for a, b in twist_runs:  # facing the camera, hip and knee angles are foreshortened
         frames = frames[(frames < a) | (frames > b)]
-    hips = mean_of_sides([interior_angles(track.shoulders, hip, knee) for hip, knee in zip(track.hip_sides, track.knees)])
+    hips = mean_of_sides([interior_angles(track.shoulders, hip, knee)
+                          for hip, knee in zip(track.hip_sides, track.knees)])
     knees = mean_of_sides([interior_angles(hip, knee, ankle) for hip, knee, ankle in
                             zip(track.hip_sides, track.knees, track.ankles)])
     frames = frames[np.isfinite(hips[frames]) & np.isfinite(knees[frames])]

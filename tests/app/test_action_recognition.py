@@ -22,13 +22,15 @@ from tests.helpers.dive_video import write_panning_dive_video
 
 def _project(folder, dives, typed):
     project = Project.create(folder)
-    samples = [replace(d.sample, key=f"dive{i}", action=label, split=None) for i, (d, label) in enumerate(zip(dives, typed))]
+    samples = [replace(d.sample, key=f"dive{i}", action=label, split=None)
+               for i, (d, label) in enumerate(zip(dives, typed))]
     project_io.import_sequences(project, [as_sequence(s, with_score=False) for s in samples], fps=30.0)
     return project
 
 
 def test_analysis_reads_the_dive_and_check_flags_a_wrong_number(tmp_path, capsys):
-    dives = [generate_dive("405B", seed=1), generate_dive("107C", seed=2), generate_dive("305C", seed=3, lost_frames=0.7)]
+    dives = [generate_dive("405B", seed=1), generate_dive("107C", seed=2),
+             generate_dive("305C", seed=3, lost_frames=0.7)]
     with _project(tmp_path / "p", dives, ["405B", "105C", "305C"]) as project:
         clips = {c.name: c.id for c in project.clips()}
         right = analyze(project, clips["dive0"])
