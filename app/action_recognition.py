@@ -26,22 +26,26 @@ from inference.action.dive_reading import TAKE_OFF_WINDOW_S, DiveReading, read_d
 from inference.assess.sample import ClipSample
 
 
-def clip_camera(project, clip, first: int = 0, last: int | None = None) -> tuple[np.ndarray | None, str]:
+def clip_camera(project, clip, frames: int, first: int = 0,
+                last: int | None = None) -> tuple[np.ndarray | None, str]:
     """The background's motion per frame over frames ``first..last-1`` (the whole clip by
-    default; identity elsewhere), measured on the video, and a note saying whether it could be."""
+    default; identity elsewhere), measured on the video, for a pose track of ``frames``
+    frames; and a note saying whether it could be."""
     if clip.path is None or project.media_problem(clip) is not None:
         return None, "camera motion not measured: the clip has no readable video"
+    if frames != clip.frame_count:
+        return None, "camera motion not used: the poses and the video differ in length"
     last = clip.frame_count if last is None else min(clip.frame_count, last)
     try:
         with FrameSource(project.video_path(clip)) as source:
-            frames = [source.frame(i) for i in range(first, last)]
+            images = [source.frame(i) for i in range(first, last)]
     except (MediaError, OSError) as exc:
         return None, f"camera motion not measured: {exc}"
-    boxes = athlete_boxes(project, clip.id, first, len(frames))
-    listed = [None if boxes is None or not np.isfinite(b).all() else tuple(float(v) for v in b)
-              for b in (boxes if boxes is not None else [None] * len(frames))]
+    boxes = athlete_boxes(project, clip.id, first, len(images))
+    listed = [None] * len(images) if boxes is None else \
+        [tuple(float(v) for v in b) if np.isfinite(b).all() else None for b in boxes]
     motion = np.tile(np.eye(2, 3), (clip.frame_count, 1, 1))
-    motion[first:last] = background_motion(frames, listed)
+    motion[first:last] = background_motion(images, listed)
     motion[first] = np.eye(2, 3)  # the window's first frame has no previous one here
     return motion, "camera motion measured on the video"
 
@@ -51,18 +55,16 @@ def read_clip_dive(project, clip, sample: ClipSample, transitions: tuple[int, in
                    with_video: bool = True) -> tuple[DiveReading, str]:
     """The dive number read from the clip's poses, and how the camera was handled.
 
-    ``camera``: the clip's camera motion and its note when already measured; otherwise it is
-    measured over the end of the take-off and the flight (``with_video``)."""
+    ``camera``: the clip's camera motion and its note when already measured (``clip_camera``);
+    otherwise it is measured over the end of the take-off and the flight (``with_video``)."""
     if camera is not None:
         motion, note = camera
     elif with_video:
         take_off, flight_end = transitions
         first = max(0, take_off - max(3, round(TAKE_OFF_WINDOW_S * clip.fps)))
-        motion, note = clip_camera(project, clip, first, flight_end + 3)
+        motion, note = clip_camera(project, clip, sample.num_frames, first, flight_end + 3)
     else:
         motion, note = None, "camera motion not measured"
-    if motion is not None and motion.shape[0] != sample.num_frames:
-        motion, note = None, "camera motion not used: the poses and the video differ in length"
     return read_dive(sample.keypoints, sample.schema, transitions, fps=sample.fps, camera=motion), note
 
 

@@ -129,9 +129,7 @@ def analyze(project, clip_id: int, *, level: str = "intermediate", store: bool =
     camera = None
     if not sample.transitions and finder.needs_motion_rules:
         # The motion rules read heights in the scene: a camera following the diver moves them.
-        camera = clip_camera(project, clip)
-        if camera[0] is not None and camera[0].shape[0] != sample.num_frames:
-            camera = (None, "camera motion not used: the poses and the video differ in length")
+        camera = clip_camera(project, clip, sample.num_frames)
     found = finder.find(sample, camera=camera[0] if camera else None)
     transitions = tuple(found.prediction.transitions) if found else None
     stages = None if found is None else {

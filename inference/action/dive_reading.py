@@ -124,8 +124,8 @@ def _somersaults(angle, take_off: int, flight_end: int, armstand: bool,
     frames, unwrapped, doubt = follow_rotation(angle, first, last)
     if frames.size < MIN_FLIGHT_FRAMES:
         return PartReading(None, 0.0, None, "the trunk was seen on too few frames to follow its rotation"), 0.0, 0.0
-    start_frames = frames[frames < take_off][-3:]
-    start_value = unwrapped[:start_frames.size].mean() if start_frames.size else unwrapped[0]
+    before = unwrapped[frames < take_off][-3:]  # the last frames on the board
+    start_value = before.mean() if before.size else unwrapped[0]
     nominal = math.pi if armstand else 0.0
     start = nominal + 2 * math.pi * round((start_value - nominal) / (2 * math.pi))
     end_frames = frames[frames >= flight_end - 2][:4]

@@ -28,6 +28,16 @@ def _project(folder, dives, typed):
     return project
 
 
+def _panned_project(tmp_path, dive, *, with_stages: bool) -> Project:
+    """A project holding ``dive`` with its poses and a real video filmed by a panning camera."""
+    sample = replace(dive.sample, key="panned", split=None)
+    project = Project.create(tmp_path / "p")
+    project.add_video(write_panning_dive_video(tmp_path / "panned.mp4", sample.keypoints, dive.camera),
+                      name="panned")
+    project_io.import_sequences(project, [as_sequence(sample, with_score=False, with_stages=with_stages)], fps=30.0)
+    return project
+
+
 def test_analysis_reads_the_dive_and_check_flags_a_wrong_number(tmp_path, capsys):
     dives = [generate_dive("405B", seed=1), generate_dive("107C", seed=2),
              generate_dive("305C", seed=3, lost_frames=0.7)]
@@ -59,11 +69,7 @@ def test_analysis_reads_the_dive_and_check_flags_a_wrong_number(tmp_path, capsys
 
 def test_the_camera_pan_is_measured_on_the_video(tmp_path):
     dive = generate_dive("205B", seed=5, camera_follow=True)
-    sample = replace(dive.sample, key="panned", split=None)
-    with Project.create(tmp_path / "p") as project:
-        project.add_video(write_panning_dive_video(tmp_path / "panned.mp4", sample.keypoints, dive.camera),
-                          name="panned")
-        project_io.import_sequences(project, [as_sequence(sample, with_score=False)], fps=30.0)
+    with _panned_project(tmp_path, dive, with_stages=True) as project:
         clip = project.clips()[0]
         result = analyze(project, clip.id)
         assert result.action["dive"]["camera"] == "camera motion measured on the video"
@@ -112,11 +118,7 @@ def test_a_clip_without_a_typed_number_is_compared_with_clips_of_the_recognised_
 
 def test_stages_from_motion_are_found_in_the_scene_when_the_camera_pans(tmp_path):
     dive = generate_dive("107B", seed=6, camera_follow=True)
-    sample = replace(dive.sample, key="panned", split=None)
-    with Project.create(tmp_path / "p") as project:
-        project.add_video(write_panning_dive_video(tmp_path / "panned.mp4", sample.keypoints, dive.camera),
-                          name="panned")
-        project_io.import_sequences(project, [as_sequence(sample, with_score=False, with_stages=False)], fps=30.0)
+    with _panned_project(tmp_path, dive, with_stages=False) as project:
         result = analyze(project, project.clips()[0].id)
     assert result.stages["source"] == "motion rules"
     found, truth = result.stages["transitions"], dive.sample.transitions
