@@ -25,8 +25,8 @@ from tests.app.test_import_integrity import digest
 from tests.helpers.videos import write_numbered_video
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-MPII = ["r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "pelvis", "thorax", "upper_neck", "head_top",
-        "r_wrist", "r_elbow", "r_shoulder", "l_shoulder", "l_elbow", "l_wrist"]
+MPII = ("r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "pelvis", "thorax", "upper_neck", "head_top",
+        "r_wrist", "r_elbow", "r_shoulder", "l_shoulder", "l_elbow", "l_wrist")
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40),
                     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12))
@@ -40,7 +40,7 @@ def valid_docs():
         "coco": {"images": [{"id": 1, "file_name": "clip/000003.jpg", "width": 320, "height": 240}],
                  "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "keypoints": [10, 20, 2] * 16,
                                   "bbox": [1, 2, 30, 40]}],
-                 "categories": [{"id": 1, "name": "person", "keypoints": MPII}]},
+                 "categories": [{"id": 1, "name": "person", "keypoints": list(MPII)}]},
         "mpii": [{"image": "clip/000003.jpg", "joints": [[10, 20]] * 16, "joints_vis": [1] * 16,
                   "center": [50, 50], "scale": 1.0}],
         "labelme": {"imagePath": "000003.jpg", "imageHeight": 240, "imageWidth": 320,
@@ -49,21 +49,27 @@ def valid_docs():
     }
 
 
+def paths_into(node, path=()):
+    """Every place inside a document: the document itself, each value and each item."""
+    yield path
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in items:
+        yield from paths_into(child, (*path, key))
+
+
 @st.composite
 def mutated(draw, fmt: str):
-    """A valid document with one value somewhere inside replaced by an arbitrary JSON value."""
+    """A valid document with one value somewhere inside replaced by an arbitrary JSON value.
+    The place is one draw from a fixed list, so the draws never depend on the document's shape."""
     doc = valid_docs()[fmt]
-    path, node = [], doc
-    while isinstance(node, (dict, list)) and node and draw(st.booleans()):
-        key = draw(st.sampled_from(sorted(node) if isinstance(node, dict) else list(range(len(node)))))
-        path.append(key)
-        node = node[key]
+    path = draw(st.sampled_from(list(paths_into(doc))))
+    value = draw(json_values)
     if not path:
-        return draw(json_values)
+        return value
     parent = doc
     for key in path[:-1]:
         parent = parent[key]
-    parent[path[-1]] = draw(json_values)
+    parent[path[-1]] = value
     return doc
 
 
