@@ -4,12 +4,14 @@ A still has no previous frame to say which way the body points, so people are lo
 the image as it is and turned a quarter, a half and three quarters (MediaPipe's person detector
 only finds upright bodies), each answer mapped back to the image and refined on an upright
 region (:mod:`inference.pose.upright`). When no turn finds anybody, the whole image is searched
-at several turns. Of the people found, the most prominent is kept: the largest among those
-nearly as confident as the most confident one.
+at several turns, and so it is when every reading is unsure. A body the detector finds again at
+another turn is read again while no reading of it is sure. Of the people found, the most
+prominent is kept: the largest among those nearly as confident as the most confident one.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,6 +33,11 @@ SAME_BODY_IOU = 0.5
 SURE_SCORE = 0.8
 # Of the people found, those at least this share of the best score compete on size.
 PROMINENT_SHARE = 0.7
+# When no reading is at least this sure (the network's flag and joints say "less likely a person
+# than not"), the whole image is searched at eighth turns as well: the detector may have boxed
+# the body badly, or something else.
+UNSURE_SCORE = 0.5
+CHECK_TURNS = tuple(k * np.pi / 4 for k in range(8))
 
 
 def turn_image(image: np.ndarray, degrees: int) -> np.ndarray:
@@ -85,28 +92,54 @@ def as_person(found: Landmarks, schema: str = "mp33", size: tuple[int, int] | No
 def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator) -> PersonPose | None:
     """The most prominent person of an RGB image in MediaPipe-33 landmarks, or None."""
     height, width = image.shape[:2]
-    refined: list[Landmarks] = []
-    seen: list[tuple[float, float, float, float]] = []
+    bodies = _read_bodies(image, detector, upright)
+    if not bodies or max(body.best.score for body in bodies) < UNSURE_SCORE:
+        searched = upright.search(image, (0.0, 0.0, float(width), float(height)), CHECK_TURNS).best
+        if searched.flag >= MIN_PERSON_FLAG:
+            bodies.append(_Body(box_of(searched.points) or (0.0, 0.0, float(width), float(height)), [searched]))
+    if not bodies:
+        return None
+    return as_person(_most_prominent([body.best for body in bodies]), size=(width, height))
+
+
+@dataclass
+class _Body:
+    """One person as the detector boxed them, and every reading of them so far."""
+
+    box: tuple[float, float, float, float]
+    readings: list[Landmarks]
+
+    @property
+    def best(self) -> Landmarks:
+        return max(self.readings, key=lambda r: r.score)
+
+
+def _read_bodies(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator) -> list[_Body]:
+    """The people the detector finds at the quarter turns, each refined on an upright region.
+    A body found again at another turn is read again only while no reading of it is sure: the
+    detector's keypoints at the new turn may start the refinement the right way up."""
+    height, width = image.shape[:2]
+    bodies: list[_Body] = []
     for degrees in DETECTOR_TURNS:
         for person in sorted(detector.detect(turn_image(image, degrees)), key=lambda p: -p.score):
             keypoints = np.asarray(person.keypoints, dtype=np.float64).copy()
             keypoints[:, :2] = unturn_points(keypoints[:, :2], degrees, width, height)
             box = box_of(keypoints)
-            # The same body found again at another turn is refined once.
-            if box is None or any(box_iou(box, other) > SAME_BODY_IOU for other in seen):
+            if box is None:
                 continue
-            seen.append(box)
+            same = next((body for body in bodies if box_iou(box, body.box) > SAME_BODY_IOU), None)
+            if same is not None and same.best.score >= SURE_SCORE:
+                continue
             found = upright.refine(image, keypoints)
-            if found is not None:
-                refined.append(found)
-        if refined and max(r.score for r in refined) >= SURE_SCORE:
+            if found is None:
+                continue
+            if same is None:
+                bodies.append(_Body(box, [found]))
+            else:
+                same.readings.append(found)
+        if any(body.best.score >= SURE_SCORE for body in bodies):
             break  # a body the network is sure of: further turns would find it again
-    if not refined:
-        searched = upright.search(image, (0.0, 0.0, float(width), float(height))).best
-        if searched.flag < MIN_PERSON_FLAG:
-            return None
-        refined.append(searched)
-    return as_person(_most_prominent(refined), size=(width, height))
+    return bodies
 
 
 def _most_prominent(found: list[Landmarks]) -> Landmarks:
