@@ -131,7 +131,7 @@ def _read_bodies(image: np.ndarray, detector: PoseBackend, upright: UprightEstim
             if same is not None and same.best.score >= SURE_SCORE:
                 continue
             found = upright.refine(image, keypoints)
-            if found is None:
+            if found is None or found.flag < MIN_PERSON_FLAG:
                 continue
             if same is None:
                 bodies.append(_Body(box, [found]))

@@ -52,15 +52,15 @@ class Detector:
 
 
 class Upright:
-    """Reads a body as confidently as the detector's keypoints say; the whole-image search
-    answers `searched`."""
+    """Reads a body as confidently as the detector's keypoints say, with the network's person
+    flag `flag`; the whole-image search answers `searched`."""
 
-    def __init__(self, searched: Landmarks | None = None) -> None:
-        self.searched = searched
+    def __init__(self, searched: Landmarks | None = None, flag: float = 1.0) -> None:
+        self.searched, self.flag = searched, flag
         self.searches: list[tuple] = []
 
     def refine(self, image: np.ndarray, keypoints: np.ndarray) -> Landmarks:
-        return _reading(keypoints)
+        return _reading(keypoints, self.flag)
 
     def search(self, image, box, turns):  # noqa: ANN001, ANN201 - the UprightEstimator's signature
         self.searches.append((box, turns))
@@ -98,3 +98,11 @@ def test_when_every_reading_is_unsure_the_whole_image_is_searched() -> None:
 def test_nobody_when_neither_the_detector_nor_the_search_finds_a_person() -> None:
     nobody = _reading(_stick((10.0, 10.0, 60.0, 90.0), 0.3), flag=0.1)
     assert find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({}), Upright(nobody)) is None
+
+
+def test_a_detection_the_landmark_network_says_is_nobody_is_dropped() -> None:
+    logo = _stick((150.0, 10.0, 190.0, 40.0), 0.9)
+    nobody = _reading(_stick((10.0, 10.0, 60.0, 90.0), 0.3), flag=0.1)
+    upright = Upright(nobody, flag=0.2)
+    assert find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: logo}), upright) is None
+    assert len(upright.searches) == 1
