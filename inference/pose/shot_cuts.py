@@ -7,6 +7,13 @@ measure is PySceneDetect's content detector: the mean absolute difference of hue
 and value between the two frames (downscaled), averaged over the three channels; a cut when it
 exceeds its default threshold of 27 (on a 0-255 scale). Within a shot, even a fast pan or a
 diver's flight changes a frame by a few units.
+
+Two unrelated pictures of similar colours (two broadcasts of one pool, images letterboxed
+into one frame size) can differ by less than that. A frame that changed by more than half the
+threshold is therefore also a cut when the background cannot be followed into it: of the
+corners picked on the previous frame, fewer than a tenth come back through a forward-backward
+Lucas-Kanade track (:class:`inference.pose.camera_motion.CameraMotion`). Between unrelated
+pictures only a few percent do, by chance; within a shot, even a fast pan with blur keeps most.
 """
 
 from __future__ import annotations
@@ -14,7 +21,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from inference.pose.camera_motion import CameraMotion
+
 CUT_THRESHOLD = 27.0
+# The band where the background track decides, and the share of corners it must keep.
+TRACK_CHECK_FROM = CUT_THRESHOLD / 2
+MIN_FOLLOWED_SHARE = 0.1
 # Frames are compared at this width: the measure is a mean, so detail adds nothing but time.
 COMPARE_WIDTH = 160
 
@@ -38,10 +50,27 @@ class ShotCuts:
     def __init__(self, threshold: float = CUT_THRESHOLD) -> None:
         self.threshold = threshold
         self._previous: np.ndarray | None = None
+        self._previous_rgb: np.ndarray | None = None
 
     def is_cut(self, rgb: np.ndarray) -> bool:
         signature = _signature(rgb)
         previous, self._previous = self._previous, signature
+        previous_rgb, self._previous_rgb = self._previous_rgb, rgb
         if previous is None or previous.shape != signature.shape:
             return previous is not None
-        return float(np.abs(signature - previous).mean()) > self.threshold
+        change = float(np.abs(signature - previous).mean())
+        if change > self.threshold:
+            return True
+        return change > self.threshold * TRACK_CHECK_FROM / CUT_THRESHOLD and not background_follows(previous_rgb, rgb)
+
+
+def background_follows(previous: np.ndarray, current: np.ndarray) -> bool:
+    """Whether the corners of the previous frame can be followed into the current one (see the
+    module docstring); True when the previous frame has too few corners to tell."""
+    probe = CameraMotion()
+    probe.update(previous)
+    probe.update(current)
+    found = probe.last
+    if found.features < 2 * probe.min_inliers:
+        return True
+    return found.tracked >= MIN_FOLLOWED_SHARE * found.features

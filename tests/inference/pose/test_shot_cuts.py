@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from app.auto_annotate import PoseOptions, detect_to_file
-from inference.pose.shot_cuts import CUT_THRESHOLD, ShotCuts, content_change
+from inference.pose.shot_cuts import CUT_THRESHOLD, TRACK_CHECK_FROM, ShotCuts, background_follows, content_change
 from tests.conftest import shared_data
 
 
@@ -30,6 +30,38 @@ def test_a_pan_is_not_a_cut_and_another_scene_is() -> None:
     assert not any(cuts.is_cut(_scene(1, shift)) for shift in range(4, 40, 4)), "a pan, a few pixels a frame"
     assert cuts.is_cut(_scene(2))
     assert content_change(_scene(1), _scene(2)) > CUT_THRESHOLD > content_change(_scene(1), _scene(1, 6))
+
+
+def _fine_scene(seed: int, shift: int = 0) -> np.ndarray:
+    """A finely textured green scene: a pan changes it as much as another such scene does."""
+    rng = np.random.default_rng(seed)
+    texture = cv2.GaussianBlur(rng.integers(0, 255, (240, 420, 3), dtype=np.uint8), (0, 0), 2).astype(float)
+    image = np.clip(((texture - texture.mean()) * 2 + 128) * np.array(TINTS[1]), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(np.roll(image, shift, axis=1)[:, :320])
+
+
+def test_between_similar_colours_the_background_track_tells_a_pan_from_another_picture() -> None:
+    first, panned, other = _fine_scene(1), _fine_scene(1, 12), _fine_scene(5)
+    for second in (panned, other):  # the content measure alone cannot tell these apart
+        assert TRACK_CHECK_FROM < content_change(first, second) < CUT_THRESHOLD
+    cuts = ShotCuts()
+    assert not cuts.is_cut(first)
+    assert not cuts.is_cut(panned)
+    assert cuts.is_cut(other)
+
+
+def test_a_small_change_is_no_cut_even_where_the_background_cannot_be_followed() -> None:
+    """Below the band the track is not asked: faint, blurred texture (fog, water) may be
+    impossible to follow, yet a frame that hardly changed is the same shot."""
+    def faint(seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        texture = cv2.GaussianBlur(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), (0, 0), 8).astype(float)
+        return np.clip(((texture - texture.mean()) + 128) * np.array(TINTS[1]), 0, 255).astype(np.uint8)
+
+    assert content_change(faint(1), faint(5)) < TRACK_CHECK_FROM
+    assert not background_follows(faint(1), faint(5))
+    cuts = ShotCuts()
+    assert not cuts.is_cut(faint(1)) and not cuts.is_cut(faint(5))
 
 
 def _frames(video, first: int, count: int, size=(640, 360)) -> list[np.ndarray]:
