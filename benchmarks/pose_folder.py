@@ -10,7 +10,6 @@ size), one after another in one folder. PCKh@0.5 against LSPET's labels, mapped 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -25,6 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from app.auto_annotate import PoseOptions, detect_to_file  # noqa: E402
 from app.pose_accuracy import load_lsp, read_rgb  # noqa: E402
+from benchmarks.pose_still import lspet_main  # noqa: E402
 from inference.metrics.keypoints import pckh  # noqa: E402
 
 FRAME = (455, 256)  # width, height
@@ -43,7 +43,7 @@ def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, float, float]:
 
 def measure(data: Path, count: int) -> str:
     images = load_lsp(data / "joints.json")
-    keep = np.random.default_rng(1).choice(len(images), min(count, len(images)), replace=False)
+    keep = np.random.default_rng(1).choice(len(images), min(count or len(images), len(images)), replace=False)
     images = [images[i] for i in sorted(keep)]
     truth = np.stack([x.keypoints for x in images])
     visible = np.stack([x.visible for x in images])
@@ -75,14 +75,7 @@ def measure(data: Path, count: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "lspet")
-    parser.add_argument("--count", type=int, default=100, help="a seeded sample of this many images")
-    args = parser.parse_args()
-    if not (args.data / "joints.json").is_file():
-        print(f"no LSPET data at {args.data}; nothing measured")
-        return
-    print(measure(args.data, args.count))
+    lspet_main(__doc__, measure, 100)
 
 
 if __name__ == "__main__":

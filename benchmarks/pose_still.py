@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -79,15 +80,20 @@ def lspet_table(data: Path, count: int) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def lspet_main(description: str, measure: Callable[[Path, int], str], count: int) -> None:
+    """A benchmark's command line on a seeded sample of LSPET: --data and --count."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "lspet")
-    parser.add_argument("--count", type=int, default=500, help="a seeded sample of this many images (0: all)")
+    parser.add_argument("--count", type=int, default=count, help="a seeded sample of this many images (0: all)")
     args = parser.parse_args()
     if not (args.data / "joints.json").is_file():
         print(f"no LSPET data at {args.data}; nothing measured")
         return
-    print(lspet_table(args.data, args.count))
+    print(measure(args.data, args.count))
+
+
+def main() -> None:
+    lspet_main(__doc__, lspet_table, 500)
 
 
 def _plumb(detector: MediaPipePose, rgb: np.ndarray) -> np.ndarray | None:
