@@ -157,23 +157,30 @@ def crop(image: np.ndarray, region: Region) -> np.ndarray:
 def refine_with_heatmap(points: np.ndarray, heatmaps: np.ndarray) -> np.ndarray:
     """MediaPipe's refinement of the regressed points (N, 2) in crop pixels by the heatmaps
     (N, h, w) logits: the sigmoid-weighted mean cell of a window around each point, kept where
-    the window's peak is confident. Cells are indexed as MediaPipe does (no half-cell shift)."""
+    the window's peak is confident. Cells are indexed as MediaPipe does (no half-cell shift).
+    All windows at once: a window's cells outside the heatmap weigh nothing, as if cut off."""
     n, h, w = heatmaps.shape
     out = points.astype(np.float64).copy()
-    offset = HEATMAP_KERNEL // 2
-    for j in range(n):
-        col, row = int(points[j, 0] / INPUT_SIZE * w), int(points[j, 1] / INPUT_SIZE * h)
-        if not (0 <= col < w and 0 <= row < h):
-            continue
-        r0, r1 = max(0, row - offset), min(h, row + offset + 1)
-        c0, c1 = max(0, col - offset), min(w, col + offset + 1)
-        conf = _sigmoid(heatmaps[j, r0:r1, c0:c1].astype(np.float64))
-        total = conf.sum()
-        if conf.max() < HEATMAP_MIN_PEAK or total <= 0:
-            continue
-        rows, cols = np.mgrid[r0:r1, c0:c1]
-        out[j, 0] = (cols * conf).sum() / total / w * INPUT_SIZE
-        out[j, 1] = (rows * conf).sum() / total / h * INPUT_SIZE
+    cols = (points[:, 0] / INPUT_SIZE * w).astype(np.int64)
+    rows = (points[:, 1] / INPUT_SIZE * h).astype(np.int64)
+    inside = (cols >= 0) & (cols < w) & (rows >= 0) & (rows < h)
+    if not inside.any():
+        return out
+    steps = np.arange(HEATMAP_KERNEL) - HEATMAP_KERNEL // 2
+    joints = np.flatnonzero(inside)
+    window_rows = rows[joints, None] + steps  # (k, K)
+    window_cols = cols[joints, None] + steps
+    valid = (((window_rows >= 0) & (window_rows < h))[:, :, None]
+             & ((window_cols >= 0) & (window_cols < w))[:, None, :])  # (k, K, K)
+    logits = heatmaps[joints[:, None, None], np.clip(window_rows, 0, h - 1)[:, :, None],
+                      np.clip(window_cols, 0, w - 1)[:, None, :]].astype(np.float64)
+    conf = np.where(valid, _sigmoid(logits), 0.0)
+    total = conf.sum(axis=(1, 2))
+    keep = (conf.max(axis=(1, 2)) >= HEATMAP_MIN_PEAK) & (total > 0)
+    if keep.any():
+        weight = conf[keep] / total[keep, None, None]
+        out[joints[keep], 0] = (weight * window_cols[keep, None, :]).sum(axis=(1, 2)) / w * INPUT_SIZE
+        out[joints[keep], 1] = (weight * window_rows[keep, :, None]).sum(axis=(1, 2)) / h * INPUT_SIZE
     return out
 
 

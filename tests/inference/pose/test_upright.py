@@ -197,3 +197,22 @@ def test_onnx_runner_gives_the_torch_runners_landmarks(runner: LandmarkRunner, r
         assert np.abs(a.points - b.points).max() < 0.05
         assert a.flag == pytest.approx(b.flag, abs=1e-4)
         assert np.allclose(a.hip, b.hip, atol=0.05)
+
+
+def test_heatmap_refinement_moves_points_to_their_windows_confident_centre() -> None:
+    """MediaPipe's rule: each point moves to the sigmoid-weighted mean cell of the 7 x 7 window
+    around it, where that window's peak is at least 0.5; cells off the map weigh nothing."""
+    from inference.pose.blazepose import refine_with_heatmap
+
+    cell = INPUT_SIZE / 64
+    heatmaps = np.full((4, 64, 64), -60.0)
+    heatmaps[0, 20, 22] = heatmaps[0, 20, 24] = 60.0  # two sure cells: the mean is between them
+    heatmaps[1, 0, 0] = 60.0  # at the corner: the window is cut by the border
+    heatmaps[2, 30, 30] = -0.5  # the peak is under one half: no move
+    heatmaps[3, 10, 10] = 60.0
+    points = np.array([[21.5 * cell, 19.2 * cell], [1.4 * cell, 2.7 * cell], [30 * cell, 30 * cell],
+                       [-5 * cell, 10 * cell]])  # the last is off the map
+    refined = refine_with_heatmap(points, heatmaps)
+    assert refined[0] == pytest.approx([23 * cell, 20 * cell], abs=1e-9)
+    assert refined[1] == pytest.approx([0.0, 0.0], abs=1e-9)
+    assert np.array_equal(refined[2:], points[2:])
