@@ -170,7 +170,7 @@ class PoseRunner:
 
     def _flush(self, buffer: list[tuple[int, list[PersonPose]]], frame_at: FrameAt) -> Iterator[FrameResult]:
         if len(buffer) == 1 and self.upright is not None and not self._start_in(buffer):
-            yield self._still(buffer[0][0], frame_at(buffer[0][0]), len(buffer[0][1]))
+            yield self._still(buffer[0][0], frame_at(buffer[0][0]), buffer[0][1])
             self._last_steps = []
             self._cameras = []
             return
@@ -239,12 +239,13 @@ class PoseRunner:
     def _start_in(self, buffer: list[tuple[int, list[PersonPose]]]) -> bool:
         return self.start is not None and buffer[0][0] <= self.start.frame <= buffer[-1][0]
 
-    def _still(self, frame: int, rgb: np.ndarray, people: int) -> FrameResult:
-        """A shot of one frame: its most prominent person, found at any turn, as in a still."""
-        person = find_person(rgb, self.backend, self.upright)
+    def _still(self, frame: int, rgb: np.ndarray, people: list[PersonPose]) -> FrameResult:
+        """A shot of one frame: its most prominent person, found at any turn, as in a still.
+        The detector's people on the frame as it is are already known."""
+        person = find_person(rgb, self.backend, self.upright, upright_people=people)
         if person is None:
-            return FrameResult(frame, None, None, "lost", people)
-        return self._result(TrackStep(frame, person, "tracked", float("nan"), None), max(people, 1))
+            return FrameResult(frame, None, None, "lost", len(people))
+        return self._result(TrackStep(frame, person, "tracked", float("nan"), None), max(len(people), 1))
 
     def _ready(self, buffer: list[tuple[int, list[PersonPose]]]) -> bool:
         if self.start is None:

@@ -89,10 +89,12 @@ def as_person(found: Landmarks, schema: str = "mp33", size: tuple[int, int] | No
     return PersonPose(keypoints=points.copy(), bbox=box, score=found.score, schema=schema)
 
 
-def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator) -> PersonPose | None:
-    """The most prominent person of an RGB image in MediaPipe-33 landmarks, or None."""
+def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator,
+                upright_people: list[PersonPose] | None = None) -> PersonPose | None:
+    """The most prominent person of an RGB image in MediaPipe-33 landmarks, or None.
+    upright_people: the detector's answer on the image as it is, when already known."""
     height, width = image.shape[:2]
-    bodies = _read_bodies(image, detector, upright)
+    bodies = _read_bodies(image, detector, upright, upright_people)
     if not bodies or max(body.best.score for body in bodies) < UNSURE_SCORE:
         searched = upright.search(image, (0.0, 0.0, float(width), float(height)), CHECK_TURNS).best
         if searched.flag >= MIN_PERSON_FLAG:
@@ -114,14 +116,17 @@ class _Body:
         return max(self.readings, key=lambda r: r.score)
 
 
-def _read_bodies(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator) -> list[_Body]:
+def _read_bodies(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator,
+                 upright_people: list[PersonPose] | None = None) -> list[_Body]:
     """The people the detector finds at the quarter turns, each refined on an upright region.
     A body found again at another turn is read again only while no reading of it is sure: the
     detector's keypoints at the new turn may start the refinement the right way up."""
     height, width = image.shape[:2]
     bodies: list[_Body] = []
     for degrees in DETECTOR_TURNS:
-        for person in sorted(detector.detect(turn_image(image, degrees)), key=lambda p: -p.score):
+        found_here = upright_people if degrees == 0 and upright_people is not None else (
+            detector.detect(turn_image(image, degrees)))
+        for person in sorted(found_here, key=lambda p: -p.score):
             keypoints = np.asarray(person.keypoints, dtype=np.float64).copy()
             keypoints[:, :2] = unturn_points(keypoints[:, :2], degrees, width, height)
             box = box_of(keypoints)

@@ -36,13 +36,14 @@ class Detector:
 
     name = "scripted"
 
-    def __init__(self, found_at: dict[int, np.ndarray]) -> None:
+    def __init__(self, found_at: dict[int, np.ndarray], skip_upright: bool = False) -> None:
         self.found_at = found_at
+        self.skip_upright = skip_upright  # the image as it is will not be asked about
         self.turns_seen: list[int] = []
 
     def detect(self, image: np.ndarray) -> list[PersonPose]:
         degrees = {(HEIGHT, WIDTH): (0, 180), (WIDTH, HEIGHT): (90, 270)}[image.shape[:2]]
-        degrees = next(d for d in degrees if d not in self.turns_seen)
+        degrees = next(d for d in degrees if d not in self.turns_seen and not (d == 0 and self.skip_upright))
         self.turns_seen.append(degrees)
         if degrees not in self.found_at:
             return []
@@ -106,3 +107,12 @@ def test_a_detection_the_landmark_network_says_is_nobody_is_dropped() -> None:
     upright = Upright(nobody, flag=0.2)
     assert find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: logo}), upright) is None
     assert len(upright.searches) == 1
+
+
+def test_people_already_found_on_the_image_as_it_is_are_not_looked_for_again() -> None:
+    box = (50.0, 60.0, 150.0, 260.0)
+    detector = Detector({90: _stick(box, 0.95)}, skip_upright=True)
+    known = [PersonPose(_stick(box, 0.2).astype(np.float32), box, 0.9, "mp33")]
+    person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), detector, Upright(), upright_people=known)
+    assert person.score > 0.9
+    assert detector.turns_seen == [90]
