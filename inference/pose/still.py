@@ -5,8 +5,9 @@ the image as it is and turned a quarter, a half and three quarters (MediaPipe's 
 only finds upright bodies), each answer mapped back to the image and refined on an upright
 region (:mod:`inference.pose.upright`). When no turn finds anybody, the whole image is searched
 at several turns, and so it is when every reading is unsure. A body the detector finds again at
-another turn is read again while no reading of it is sure. Of the people found, the most
-prominent is kept: the largest among those nearly as confident as the most confident one.
+another turn is read again while no reading of it is sure; a reading the landmark network
+itself says is nobody is dropped. Of the people found, the most prominent is kept: the largest
+among those nearly as confident as the most confident one.
 """
 
 from __future__ import annotations

@@ -39,7 +39,9 @@ def _group_alive(group: int) -> bool:
 
 
 def test_ctrl_c_stops_the_cluster_and_keeps_whole_clips(tmp_path) -> None:
-    lengths = [40 + i for i in range(5)]  # different videos: the same content twice is refused
+    # Different lengths (the same video twice is refused), short and long in turn: whichever
+    # clip is written first, a long one is still running when Ctrl+C comes a moment later.
+    lengths = [40, 400, 41, 401, 42]
     videos = [write_figure_video(tmp_path / f"clip{i}.mp4", n) for i, n in enumerate(lengths)]
     root = tmp_path / "project"
     assert main(["new", str(root)]) == 0
