@@ -4,10 +4,9 @@ majority-class prior on the same test clips."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from app.cli.common import print_json
+from app.cli.common import evaluation_out, print_json
 from app.cli.training_args import epoch_line, fmt as _fmt, train_config
 
 
@@ -60,10 +59,7 @@ def cmd_evaluate_action(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         result = evaluate_action(project)
-    if args.predictions:
-        write_action_predictions(Path(args.predictions), result.predictions)
-    if args.json:
-        print_json(result.to_json() | ({"predictions_file": args.predictions} if args.predictions else {}))
+    if evaluation_out(args, result, write_action_predictions):
         return 0
     print(f"Action model {result.model_id}:")
     _print_left_out(result.left_out)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from app.cli.common import EXIT_ERROR, print_json, progress_line
+from app.cli.common import EXIT_ERROR, evaluation_out, print_json, progress_line
 from app.cli.training_args import epoch_line, fmt as _fmt, train_config
 from app.errors import PlumbError
 from app.cli.action_commands import cmd_evaluate_action, cmd_train_action
@@ -71,10 +70,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         result = evaluate(project)
-    if args.predictions:
-        write_predictions(Path(args.predictions), result.predictions)
-    if args.json:
-        print_json(result.to_json() | ({"predictions_file": args.predictions} if args.predictions else {}))
+    if evaluation_out(args, result, write_predictions):
         return 0
     if result.stages:
         print(f"Stage model {result.stages['model_id']}:")

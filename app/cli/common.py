@@ -19,6 +19,17 @@ def print_json(data: Any) -> None:
     print(json.dumps(strict_json(data), indent=2, default=str, allow_nan=False))
 
 
+def evaluation_out(args, result, write_predictions) -> bool:
+    """An evaluation's --predictions file and --json output; True when the JSON was printed."""
+    if args.predictions:
+        from pathlib import Path
+
+        write_predictions(Path(args.predictions), result.predictions)
+    if args.json:
+        print_json(result.to_json() | ({"predictions_file": args.predictions} if args.predictions else {}))
+    return bool(args.json)
+
+
 def strict_json(value: Any) -> Any:
     """``value`` with every non-finite float (also numpy's) replaced by None."""
     if isinstance(value, float | np.floating):

@@ -8,11 +8,16 @@ from inference.assess.training import TrainConfig
 from tests.helpers.assess_project import synthetic_project
 
 
-def test_train_score_model_shows_progress_and_the_priors(qtbot, tmp_path):
-    project = synthetic_project(tmp_path / "p", 24, seed=3)
-    view = AssessmentView(train_config=lambda: TrainConfig(epochs=6, patience=3, device="cpu"))
+def _panel(qtbot, project, epochs: int = 6, patience: int = 3) -> AssessmentView:
+    view = AssessmentView(train_config=lambda: TrainConfig(epochs=epochs, patience=patience, device="cpu"))
     qtbot.addWidget(view)
     view.set_project(project)
+    return view
+
+
+def test_train_score_model_shows_progress_and_the_priors(qtbot, tmp_path):
+    project = synthetic_project(tmp_path / "p", 24, seed=3)
+    view = _panel(qtbot, project)
     with qtbot.waitSignal(view.trained, timeout=120_000) as blocker:
         assert view.train("score")
         assert not view.train("stages"), "one run at a time"
@@ -28,9 +33,7 @@ def test_train_score_model_shows_progress_and_the_priors(qtbot, tmp_path):
 
 def test_cancel_saves_nothing_and_too_few_clips_says_why(qtbot, tmp_path):
     project = synthetic_project(tmp_path / "p", 24, seed=4)
-    view = AssessmentView(train_config=lambda: TrainConfig(epochs=500, patience=500, device="cpu"))
-    qtbot.addWidget(view)
-    view.set_project(project)
+    view = _panel(qtbot, project, epochs=500, patience=500)
     view.train("score")
     qtbot.waitUntil(lambda: view.train_progress.value() >= 1, timeout=60_000)
     with qtbot.waitSignal(view.trained, timeout=60_000) as blocker:
@@ -53,9 +56,7 @@ def test_train_action_model_from_the_panel(qtbot, tmp_path):
     from tests.helpers.action_poses import action_project
 
     project = action_project(tmp_path / "p", 6, athletes=3)
-    view = AssessmentView(train_config=lambda: TrainConfig(epochs=6, patience=3, device="cpu"))
-    qtbot.addWidget(view)
-    view.set_project(project)
+    view = _panel(qtbot, project)
     with qtbot.waitSignal(view.trained, timeout=120_000) as blocker:
         view.train_buttons["action"].trigger()
     task, outcome = blocker.args
