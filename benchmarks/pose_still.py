@@ -80,16 +80,21 @@ def lspet_table(data: Path, count: int) -> str:
     return "\n".join(lines)
 
 
-def lspet_main(description: str, measure: Callable[[Path, int], str], count: int) -> None:
-    """A benchmark's command line on a seeded sample of LSPET: --data and --count."""
+def lspet_main(description: str, measure: Callable[..., str], count: int,
+               add_arguments: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+    """A benchmark's command line on a seeded sample of LSPET: --data and --count, and the
+    benchmark's own options (passed to `measure` by name)."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "lspet")
     parser.add_argument("--count", type=int, default=count, help="a seeded sample of this many images (0: all)")
-    args = parser.parse_args()
-    if not (args.data / "joints.json").is_file():
-        print(f"no LSPET data at {args.data}; nothing measured")
+    if add_arguments is not None:
+        add_arguments(parser)
+    args = vars(parser.parse_args())
+    data, count = args.pop("data"), args.pop("count")
+    if not (data / "joints.json").is_file():
+        print(f"no LSPET data at {data}; nothing measured")
         return
-    print(measure(args.data, args.count))
+    print(measure(data, count, **args))
 
 
 def main() -> None:

@@ -242,7 +242,10 @@ class PoseRunner:
     def _still(self, frame: int, rgb: np.ndarray, people: list[PersonPose]) -> FrameResult:
         """A shot of one frame: its most prominent person, found at any turn, as in a still.
         The detector's people on the frame as it is are already known."""
-        person = find_person(rgb, self.backend, self.upright, upright_people=people)
+        # A backend that tiles wide frames (MediaPipe's) has already looked in squares of the
+        # frame's height at every turn: the still's zoomed windows would repeat that search.
+        person = find_person(rgb, self.backend, self.upright, upright_people=people,
+                             windows=not getattr(self.backend, "tiles", False))
         if person is None:
             return FrameResult(frame, None, None, "lost", len(people))
         return self._result(TrackStep(frame, person, "tracked", float("nan"), None), max(len(people), 1))

@@ -4,14 +4,17 @@ A still has no previous frame to say which way the body points, so people are lo
 the image as it is and turned a quarter, a half and three quarters (MediaPipe's person detector
 only finds upright bodies), each answer mapped back to the image and refined on an upright
 region (:mod:`inference.pose.upright`). When no turn finds anybody, the whole image is searched
-at several turns, and so it is when every reading is unsure. A body the detector finds again at
+at several turns, and so it is when every reading is unsure; before that, while nobody found
+is sure, the detector looks again in overlapping squares of a wide or tall image, where a small
+body (a diver in a broadcast frame) is large enough for it. A body the detector finds again at
 another turn is read again while no reading of it is sure; a reading the landmark network
 itself says is nobody is dropped. Of the people found, the most prominent is kept: the largest
-among those nearly as confident as the most confident one.
+in the picture among those nearly as confident as the most confident one.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,6 +42,12 @@ PROMINENT_SHARE = 0.7
 # the body badly, or something else.
 UNSURE_SCORE = 0.5
 CHECK_TURNS = tuple(k * np.pi / 4 for k in range(8))
+# While nobody found is sure, a wide or tall image is searched again in overlapping squares of
+# its shorter side: the person detector sees the whole image shrunk to 224x224, where a body a
+# quarter of a 16:9 frame high (a diver in a broadcast frame) is often too small to be found,
+# though the landmark network reads it well once it is. Neighbouring squares share this much
+# of their side. (Smaller squares find smaller bodies, but more often parts of large ones.)
+WINDOW_OVERLAP = 0.25
 
 
 def turn_image(image: np.ndarray, degrees: int) -> np.ndarray:
@@ -91,18 +100,24 @@ def as_person(found: Landmarks, schema: str = "mp33", size: tuple[int, int] | No
 
 
 def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator,
-                upright_people: list[PersonPose] | None = None) -> PersonPose | None:
+                upright_people: list[PersonPose] | None = None, windows: bool = True) -> PersonPose | None:
     """The most prominent person of an RGB image in MediaPipe-33 landmarks, or None.
-    upright_people: the detector's answer on the image as it is, when already known."""
+    upright_people: the detector's answer on the image as it is, when already known.
+    windows: search square windows while nobody is sure (False for a detector that already
+    searches a wide image in squares of its height)."""
     height, width = image.shape[:2]
     bodies = _read_bodies(image, detector, upright, upright_people)
+    for window in square_windows(width, height) if windows else ():
+        if any(body.best.score >= SURE_SCORE for body in bodies):
+            break
+        _read_bodies(image, detector, upright, window=window, bodies=bodies)
     if not bodies or max(body.best.score for body in bodies) < UNSURE_SCORE:
         searched = upright.search(image, (0.0, 0.0, float(width), float(height)), CHECK_TURNS).best
         if searched.flag >= MIN_PERSON_FLAG:
             bodies.append(_Body(box_of(searched.points) or (0.0, 0.0, float(width), float(height)), [searched]))
     if not bodies:
         return None
-    return as_person(_most_prominent([body.best for body in bodies]), size=(width, height))
+    return as_person(_most_prominent([body.best for body in bodies], width, height), size=(width, height))
 
 
 @dataclass
@@ -117,19 +132,37 @@ class _Body:
         return max(self.readings, key=lambda r: r.score)
 
 
+def square_windows(width: int, height: int) -> list[tuple[int, int, int]]:
+    """(x, y, side) of squares of the shorter side covering the image, neighbours overlapping
+    by WINDOW_OVERLAP of the side; none for a square image (the one window would be it)."""
+    side = min(width, height)
+    long = max(width, height)
+    if side < 1 or long == side:
+        return []
+    n = math.ceil((long - side) / ((1 - WINDOW_OVERLAP) * side)) + 1
+    starts = [round(k * (long - side) / (n - 1)) for k in range(n)]
+    return [(start, 0, side) if width > height else (0, start, side) for start in starts]
+
+
 def _read_bodies(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator,
-                 upright_people: list[PersonPose] | None = None) -> list[_Body]:
-    """The people the detector finds at the quarter turns, each refined on an upright region.
+                 upright_people: list[PersonPose] | None = None, window: tuple[int, int, int] | None = None,
+                 bodies: list[_Body] | None = None) -> list[_Body]:
+    """The people the detector finds at the quarter turns of the image (or of one square
+    window of it), each refined on an upright region of the whole image, added to `bodies`.
     A body found again at another turn is read again only while no reading of it is sure: the
     detector's keypoints at the new turn may start the refinement the right way up."""
     height, width = image.shape[:2]
-    bodies: list[_Body] = []
+    bodies = [] if bodies is None else bodies
+    x0, y0 = (0, 0) if window is None else window[:2]
+    seen = image if window is None else np.ascontiguousarray(
+        image[y0:y0 + window[2], x0:x0 + window[2]])
+    seen_height, seen_width = seen.shape[:2]
     for degrees in DETECTOR_TURNS:
-        found_here = upright_people if degrees == 0 and upright_people is not None else (
-            detector.detect(turn_image(image, degrees)))
+        found_here = upright_people if degrees == 0 and window is None and upright_people is not None else (
+            detector.detect(turn_image(seen, degrees)))
         for person in sorted(found_here, key=lambda p: -p.score):
             keypoints = np.asarray(person.keypoints, dtype=np.float64).copy()
-            keypoints[:, :2] = unturn_points(keypoints[:, :2], degrees, width, height)
+            keypoints[:, :2] = unturn_points(keypoints[:, :2], degrees, seen_width, seen_height) + (x0, y0)
             box = box_of(keypoints)
             if box is None:
                 continue
@@ -148,12 +181,18 @@ def _read_bodies(image: np.ndarray, detector: PoseBackend, upright: UprightEstim
     return bodies
 
 
-def _most_prominent(found: list[Landmarks]) -> Landmarks:
+def _most_prominent(found: list[Landmarks], width: int, height: int) -> Landmarks:
     best = max(r.score for r in found)
     contenders = [r for r in found if r.score >= PROMINENT_SHARE * best]
 
     def area(r: Landmarks) -> float:
+        """The part of the reading's box inside the image: a reading that places most of a
+        body outside the picture has seen little of one in it."""
         box = box_of(r.points)
-        return 0.0 if box is None else (box[2] - box[0]) * (box[3] - box[1])
+        if box is None:
+            return 0.0
+        w = min(box[2], width) - max(box[0], 0.0)
+        h = min(box[3], height) - max(box[1], 0.0)
+        return max(w, 0.0) * max(h, 0.0)
 
     return max(contenders, key=area)

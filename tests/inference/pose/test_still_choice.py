@@ -9,7 +9,7 @@ import pytest
 
 from inference.pose.base import PersonPose
 from inference.pose.blazepose import Landmarks, Region
-from inference.pose.still import CHECK_TURNS, find_person, turn_points
+from inference.pose.still import CHECK_TURNS, WINDOW_OVERLAP, find_person, square_windows, turn_points
 
 WIDTH, HEIGHT = 200, 300
 
@@ -32,16 +32,23 @@ def _reading(points: np.ndarray, flag: float = 1.0) -> Landmarks:
 
 
 class Detector:
-    """Finds the same body at some quarter turns (given in the unturned image's pixels)."""
+    """Finds the same body at some quarter turns (given in the unturned image's pixels). In a
+    window of the image (a square smaller than it), it finds the white patch, the way a body
+    too small for the whole image is found once magnified, at the window's first turn only."""
 
     name = "scripted"
 
-    def __init__(self, found_at: dict[int, np.ndarray], skip_upright: bool = False) -> None:
+    def __init__(self, found_at: dict[int, np.ndarray], skip_upright: bool = False,
+                 window_confidence: float = 0.9) -> None:
         self.found_at = found_at
         self.skip_upright = skip_upright  # the image as it is will not be asked about
+        self.window_confidence = window_confidence
         self.turns_seen: list[int] = []
+        self.window_calls = 0
 
     def detect(self, image: np.ndarray) -> list[PersonPose]:
+        if image.shape[:2] not in ((HEIGHT, WIDTH), (WIDTH, HEIGHT)):
+            return self._in_window(image)
         degrees = {(HEIGHT, WIDTH): (0, 180), (WIDTH, HEIGHT): (90, 270)}[image.shape[:2]]
         degrees = next(d for d in degrees if d not in self.turns_seen and not (d == 0 and self.skip_upright))
         self.turns_seen.append(degrees)
@@ -50,6 +57,14 @@ class Detector:
         kp = self.found_at[degrees].copy()
         kp[:, :2] = turn_points(kp[:, :2], degrees, WIDTH, HEIGHT)
         return [PersonPose(kp.astype(np.float32), (0, 0, 1, 1), 0.9, "mp33")]
+
+    def _in_window(self, image: np.ndarray) -> list[PersonPose]:
+        self.window_calls += 1
+        ys, xs = np.nonzero(image[..., 0] == 255)
+        if (self.window_calls - 1) % 4 or len(xs) == 0:
+            return []
+        box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+        return [PersonPose(_stick(box, self.window_confidence).astype(np.float32), box, 0.9, "mp33")]
 
 
 class Upright:
@@ -116,3 +131,50 @@ def test_people_already_found_on_the_image_as_it_is_are_not_looked_for_again() -
     person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), detector, Upright(), upright_people=known)
     assert person.score > 0.9
     assert detector.turns_seen == [90]
+
+
+def test_a_body_too_small_for_the_whole_image_is_found_in_a_window() -> None:
+    image = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    image[220:250, 120:135] = 255  # the small body: nobody at any turn of the whole image
+    detector = Detector({}, window_confidence=0.95)
+    person = find_person(image, detector, Upright())
+    assert person is not None and person.score == pytest.approx(0.95)
+    x1, y1, x2, y2 = person.bbox
+    assert ((x1 + x2) / 2, (y1 + y2) / 2) == pytest.approx((127.5, 235.0), abs=0.5)  # in the image's pixels
+    assert x1 <= 120 and y1 <= 220 and x2 >= 135 and y2 >= 250
+    assert detector.turns_seen == [0, 90, 180, 270]
+
+
+def test_windows_are_not_searched_when_the_whole_image_gives_a_sure_body() -> None:
+    image = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    image[220:250, 120:135] = 255
+    detector = Detector({0: _stick((20.0, 20.0, 180.0, 280.0), 0.9)})
+    find_person(image, detector, Upright())
+    assert detector.window_calls == 0
+
+
+@pytest.mark.parametrize(("width", "height"), [(455, 256), (200, 300), (1920, 1080), (256, 1000), (301, 300)])
+def test_square_windows_cover_the_image_with_overlapping_squares(width: int, height: int) -> None:
+    windows = square_windows(width, height)
+    side = min(width, height)
+    assert len(windows) >= 2 and all(w[2] == side for w in windows)
+    covered = np.zeros((height, width), bool)
+    for x, y, s in windows:
+        assert 0 <= x and 0 <= y and x + s <= width and y + s <= height
+        covered[y:y + s, x:x + s] = True
+    assert covered.all()
+    starts = [w[0] + w[1] for w in windows]  # along the long side
+    assert all(b - a <= (1 - WINDOW_OVERLAP) * side + 1 for a, b in zip(starts, starts[1:]))
+
+
+def test_a_square_image_has_no_windows() -> None:
+    assert square_windows(300, 300) == []
+
+
+def test_the_most_prominent_person_is_the_largest_in_the_picture() -> None:
+    # A reading that puts most of a body outside the image has seen little of one in it.
+    mostly_outside = _stick((-400.0, -400.0, 100.0, 100.0), 0.6)
+    inside = _stick((50.0, 150.0, 190.0, 290.0), 0.6)
+    person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: mostly_outside, 90: inside}), Upright())
+    x1, y1, x2, y2 = person.bbox
+    assert y1 > 100 and y2 > 250  # the body inside, not the clipped one above it
