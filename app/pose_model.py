@@ -43,9 +43,9 @@ from inference.skeletons import get_skeleton
 TASK = "pose"
 # Fewer corrected joints than this on an unreviewed frame say too little about the body.
 MIN_MANUAL_JOINTS = 4
-# Below this many corrected frames, a fine-tune has too few to learn from and its validation
-# (a fifth of them) too few to tell an improvement from noise.
-MIN_CORRECTED_FRAMES = 20
+# Below this many corrected frames (one frame in ten of a 100-frame clip), a fine-tune has too
+# few to learn from and its validation (a fifth of them, two frames here) nothing to go by.
+MIN_CORRECTED_FRAMES = 10
 # Frames are held out in blocks of this many consecutive frames; every VAL_EVERY-th block.
 BLOCK, VAL_EVERY = 10, 5
 # Training frames this close to a held-out frame are left out of training.

@@ -56,6 +56,18 @@ def test_train_registers_a_model_with_both_validation_figures_and_evaluate_reads
     assert report["project"]["pckh"] == pytest.approx(metrics["val_pckh"], abs=1e-3)
 
 
+def test_one_frame_in_ten_of_a_clip_corrected_is_enough_to_learn_from(tmp_path, capsys):
+    root = new_project(tmp_path, frames=101)
+    correct(root, range(0, 101, 10))  # 11 corrections; frames 40 and 90 fall in held-out blocks
+    capsys.readouterr()
+    assert main(["train", str(root), "--task", "pose", "--epochs", "6", "--device", "cpu", "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)["metrics"]
+    assert (metrics["n_train"], metrics["n_val"]) == (9, 2)
+    assert metrics["val_pckh"] > metrics["bundled_val_pckh"]  # saved only when it beats the bundled one
+    with Project.open(root) as p:
+        assert latest_pose_model(p) is not None
+
+
 def test_cancelled_fine_tune_leaves_the_models_as_they_were(project):
     from app.errors import PlumbError
     from app.pose_model import train_pose_model

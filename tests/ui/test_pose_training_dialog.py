@@ -20,9 +20,9 @@ def _dialog(qtbot, root):
 
 def test_too_few_corrections_are_counted_and_training_cannot_start(qtbot, tmp_path):
     root = new_project(tmp_path)
-    correct(root, range(0, 12))
+    correct(root, range(0, 7))
     project, dialog = _dialog(qtbot, root)
-    assert dialog.summary.text().startswith(f"12 corrected frames; fine-tuning needs at least {MIN_CORRECTED_FRAMES}")
+    assert dialog.summary.text().startswith(f"7 corrected frames; fine-tuning needs at least {MIN_CORRECTED_FRAMES}")
     assert not dialog.start_button.isEnabled()
     project.close()
 
