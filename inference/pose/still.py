@@ -107,10 +107,8 @@ def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstima
     searches a wide image in squares of its height)."""
     height, width = image.shape[:2]
     bodies = _read_bodies(image, detector, upright, upright_people)
-    for window in square_windows(width, height) if windows else ():
-        if any(body.best.score >= SURE_SCORE for body in bodies):
-            break
-        _read_bodies(image, detector, upright, window=window, bodies=bodies)
+    if windows and not any(body.best.score >= SURE_SCORE for body in bodies):
+        _read_bodies(image, detector, upright, windows=square_windows(width, height), bodies=bodies)
     if not bodies or max(body.best.score for body in bodies) < UNSURE_SCORE:
         searched = upright.search(image, (0.0, 0.0, float(width), float(height)), CHECK_TURNS).best
         if searched.flag >= MIN_PERSON_FLAG:
@@ -145,40 +143,45 @@ def square_windows(width: int, height: int) -> list[tuple[int, int, int]]:
 
 
 def _read_bodies(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator,
-                 upright_people: list[PersonPose] | None = None, window: tuple[int, int, int] | None = None,
+                 upright_people: list[PersonPose] | None = None, windows: list[tuple[int, int, int]] | None = None,
                  bodies: list[_Body] | None = None) -> list[_Body]:
-    """The people the detector finds at the quarter turns of the image (or of one square
-    window of it), each refined on an upright region of the whole image, added to `bodies`.
-    A body found again at another turn is read again only while no reading of it is sure: the
-    detector's keypoints at the new turn may start the refinement the right way up."""
-    height, width = image.shape[:2]
+    """The people the detector finds at the quarter turns of the image (or of each square
+    window (x, y, side) of it, a turn in every window before the next turn), each refined on an
+    upright region of the whole image, added to `bodies`. A body found again at another turn
+    is read again only while no reading of it is sure: the detector's keypoints at the new turn
+    may start the refinement the right way up."""
     bodies = [] if bodies is None else bodies
-    x0, y0 = (0, 0) if window is None else window[:2]
-    seen = image if window is None else np.ascontiguousarray(
-        image[y0:y0 + window[2], x0:x0 + window[2]])
-    seen_height, seen_width = seen.shape[:2]
+    views = [(0, 0, image)] if windows is None else [
+        (x, y, np.ascontiguousarray(image[y:y + side, x:x + side])) for x, y, side in windows]
     for degrees in DETECTOR_TURNS:
-        found_here = upright_people if degrees == 0 and window is None and upright_people is not None else (
-            detector.detect(turn_image(seen, degrees)))
-        for person in sorted(found_here, key=lambda p: -p.score):
-            keypoints = np.asarray(person.keypoints, dtype=np.float64).copy()
-            keypoints[:, :2] = unturn_points(keypoints[:, :2], degrees, seen_width, seen_height) + (x0, y0)
-            box = box_of(keypoints)
-            if box is None:
-                continue
-            same = next((body for body in bodies if box_iou(box, body.box) > SAME_BODY_IOU), None)
-            if same is not None and same.best.score >= SURE_SCORE:
-                continue
-            found = upright.refine(image, keypoints)
-            if found is None or found.flag < MIN_PERSON_FLAG:
-                continue
-            if same is None:
-                bodies.append(_Body(box, [found]))
-            else:
-                same.readings.append(found)
+        for x0, y0, seen in views:
+            found_here = upright_people if degrees == 0 and windows is None and upright_people is not None else (
+                detector.detect(turn_image(seen, degrees)))
+            for person in sorted(found_here, key=lambda p: -p.score):
+                keypoints = np.asarray(person.keypoints, dtype=np.float64).copy()
+                keypoints[:, :2] = unturn_points(keypoints[:, :2], degrees, seen.shape[1], seen.shape[0]) + (x0, y0)
+                _add_reading(image, upright, keypoints, bodies)
         if any(body.best.score >= SURE_SCORE for body in bodies):
             break  # a body the network is sure of: further turns would find it again
     return bodies
+
+
+def _add_reading(image: np.ndarray, upright: UprightEstimator, keypoints: np.ndarray, bodies: list[_Body]) -> None:
+    """The detector's person refined and added to the body it overlaps (a new body if none),
+    unless that body is already read surely or the network says nobody is there."""
+    box = box_of(keypoints)
+    if box is None:
+        return
+    same = next((body for body in bodies if box_iou(box, body.box) > SAME_BODY_IOU), None)
+    if same is not None and same.best.score >= SURE_SCORE:
+        return
+    found = upright.refine(image, keypoints)
+    if found is None or found.flag < MIN_PERSON_FLAG:
+        return
+    if same is None:
+        bodies.append(_Body(box, [found]))
+    else:
+        same.readings.append(found)
 
 
 def _most_prominent(found: list[Landmarks], width: int, height: int) -> Landmarks:

@@ -34,7 +34,7 @@ def _reading(points: np.ndarray, flag: float = 1.0) -> Landmarks:
 class Detector:
     """Finds the same body at some quarter turns (given in the unturned image's pixels). In a
     window of the image (a square smaller than it), it finds the white patch, the way a body
-    too small for the whole image is found once magnified, at the window's first turn only."""
+    too small for the whole image is found once magnified, at the turns that show it upright."""
 
     name = "scripted"
 
@@ -61,7 +61,7 @@ class Detector:
     def _in_window(self, image: np.ndarray) -> list[PersonPose]:
         self.window_calls += 1
         ys, xs = np.nonzero(image[..., 0] == 255)
-        if (self.window_calls - 1) % 4 or len(xs) == 0:
+        if len(xs) == 0 or np.ptp(xs) > np.ptp(ys):  # absent, or lying on its side at this turn
             return []
         box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
         return [PersonPose(_stick(box, self.window_confidence).astype(np.float32), box, 0.9, "mp33")]
