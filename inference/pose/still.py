@@ -31,6 +31,10 @@ if TYPE_CHECKING:  # torch is imported only when a network runs
 MIN_PERSON_FLAG = 0.5
 # Quarter turns (degrees clockwise) the detector is shown the image at.
 DETECTOR_TURNS = (0, 90, 180, 270)
+# A still's body is refined from the person detector's rough keypoints, whose axis can be far
+# from the body's own, and re-centred on its own answer this many times: once more than while
+# following a video, where the previous frame's region is already close.
+STILL_PASSES = 2
 # Readings at different turns whose boxes overlap more than this are one body.
 SAME_BODY_IOU = 0.5
 # A refined body this sure (flag x mean limb confidence) ends the search over turns.
@@ -175,7 +179,7 @@ def _add_reading(image: np.ndarray, upright: UprightEstimator, keypoints: np.nda
     same = next((body for body in bodies if box_iou(box, body.box) > SAME_BODY_IOU), None)
     if same is not None and same.best.score >= SURE_SCORE:
         return
-    found = upright.refine(image, keypoints)
+    found = upright.refine(image, keypoints, STILL_PASSES)
     if found is None or found.flag < MIN_PERSON_FLAG:
         return
     if same is None:

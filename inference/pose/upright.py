@@ -93,9 +93,13 @@ class UprightEstimator:
         best = max(self.runner.run(image, regions), key=lambda r: r.score)
         return self._settle(image, best, self.passes)
 
-    def refine(self, image: np.ndarray, keypoints: np.ndarray) -> Landmarks | None:
+    def refine(self, image: np.ndarray, keypoints: np.ndarray, passes: int | None = None) -> Landmarks | None:
+        """The landmarks on the upright region of a pose, re-centred `passes` times (default:
+        this estimator's)."""
         region = region_of_pose(keypoints)
-        return None if region is None else self._settle(image, self.runner.run(image, [region])[0], self.passes)
+        if region is None:
+            return None
+        return self._settle(image, self.runner.run(image, [region])[0], self.passes if passes is None else passes)
 
     def search(self, image: np.ndarray, box: tuple[float, float, float, float],
                turns: tuple[float, ...] = SEARCH_TURNS) -> Search:

@@ -9,7 +9,7 @@ import pytest
 
 from inference.pose.base import PersonPose
 from inference.pose.blazepose import Landmarks, Region
-from inference.pose.still import CHECK_TURNS, WINDOW_OVERLAP, find_person, square_windows, turn_points
+from inference.pose.still import CHECK_TURNS, STILL_PASSES, WINDOW_OVERLAP, find_person, square_windows, turn_points
 
 WIDTH, HEIGHT = 200, 300
 
@@ -74,8 +74,10 @@ class Upright:
     def __init__(self, searched: Landmarks | None = None, flag: float = 1.0) -> None:
         self.searched, self.flag = searched, flag
         self.searches: list[tuple] = []
+        self.passes_asked: list[int | None] = []
 
-    def refine(self, image: np.ndarray, keypoints: np.ndarray) -> Landmarks:
+    def refine(self, image: np.ndarray, keypoints: np.ndarray, passes: int | None = None) -> Landmarks:
+        self.passes_asked.append(passes)
         return _reading(keypoints, self.flag)
 
     def search(self, image, box, turns):  # noqa: ANN001, ANN201 - the UprightEstimator's signature
@@ -99,6 +101,7 @@ def test_a_body_read_surely_is_not_read_again() -> None:
     person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), detector, upright)
     assert person.score == pytest.approx(0.9)
     assert detector.turns_seen == [0] and upright.searches == []
+    assert upright.passes_asked == [STILL_PASSES]  # re-centred once more than a followed body
 
 
 def test_when_every_reading_is_unsure_the_whole_image_is_searched() -> None:
