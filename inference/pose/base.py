@@ -7,6 +7,7 @@ schema and inference.skeletons.convert maps them to the one the user asked for.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
@@ -91,3 +92,24 @@ def detect_top_down(image: np.ndarray, timestamp_ms: int | None, detector: PoseB
     people = detector.detect(image, timestamp_ms)
     poses = estimate_many(image, [p.bbox for p in people])
     return [replace(pose, score=float(person.score)) for person, pose in zip(people, poses) if pose is not None]
+
+
+# The person detector sees a whole image shrunk to 224x224, where a person a third of a 16:9
+# frame high is often missed: an image more than this many times as long as it is wide is also
+# searched in square tiles of its shorter side.
+TILE_ASPECT = 1.4
+
+
+def square_tiles(width: int, height: int) -> tuple[tuple[int, int, int, int], ...]:
+    """(x0, y0, width, height) of square tiles of the shorter side covering an image more than
+    TILE_ASPECT times as long as it is wide, neighbours overlapping by at least a tenth of the
+    side; () for an image closer to square."""
+    long, short = max(width, height), min(width, height)
+    if long <= TILE_ASPECT * short:
+        return ()
+    overlap = 0.1 * short
+    n = max(2, math.ceil((long - overlap) / (short - overlap)))
+    starts = [round(k * (long - short) / (n - 1)) for k in range(n)]
+    if width >= height:
+        return tuple((s, 0, short, short) for s in starts)
+    return tuple((0, s, short, short) for s in starts)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from inference.pose.base import Box, PersonPose, PoseBackendError, box_iou, box_of
+from inference.pose.base import Box, PersonPose, PoseBackendError, box_iou, box_of, square_tiles
 from inference.pose.mediapipe_bundle import SETUP_HINT, mediapipe_model_files, pose_task_bundle
 from inference.pose.still import MIN_PERSON_FLAG, SURE_SCORE, as_person
 from inference.skeletons import MEDIAPIPE33
@@ -55,8 +55,6 @@ SYNTHETIC_STEP_MS = 33
 
 # A person whose box lies this much inside a better one's is taken for a second reading of it.
 _CONTAINED = 0.7
-# detect() searches wider (or higher) images in square tiles.
-_TILE_ASPECT = 1.4
 
 Mode = Literal["video", "image"]
 Tile = tuple[int, int, int, int]
@@ -307,17 +305,8 @@ def _unrotate(norm: np.ndarray, angle: int) -> np.ndarray:
 
 
 def _tile_layout(width: int, height: int, tiles: bool) -> tuple[Tile, ...]:
-    """The whole image, or square tiles overlapping by at least a tenth of their side when
-    the image is more than _TILE_ASPECT times as long as it is wide."""
-    long, short = max(width, height), min(width, height)
-    if not tiles or long <= _TILE_ASPECT * short:
-        return ((0, 0, width, height),)
-    overlap = 0.1 * short
-    n = max(2, math.ceil((long - overlap) / (short - overlap)))
-    starts = [round(k * (long - short) / (n - 1)) for k in range(n)]
-    if width >= height:
-        return tuple((s, 0, short, short) for s in starts)
-    return tuple((0, s, short, short) for s in starts)
+    """The whole image, or its square tiles (inference.pose.base.square_tiles)."""
+    return (square_tiles(width, height) if tiles else ()) or ((0, 0, width, height),)
 
 
 def _crop_region(bbox: Box, width: int, height: int, enlarge: float) -> tuple[int, int, int, int]:

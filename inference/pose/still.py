@@ -4,9 +4,9 @@ A still has no previous frame to say which way the body points, so people are lo
 the image as it is and turned a quarter, a half and three quarters (MediaPipe's person detector
 only finds upright bodies), each answer mapped back to the image and refined on an upright
 region (:mod:`inference.pose.upright`). When no turn finds anybody, the whole image is searched
-at several turns, and so it is when every reading is unsure; before that, while nobody found
-is sure, the detector looks again in overlapping squares of a wide or tall image, where a small
-body (a diver in a broadcast frame) is large enough for it. A body the detector finds again at
+at several turns, and so it is when every reading is unsure; before that, a wide or tall image
+is searched again in its square tiles (:func:`inference.pose.base.square_tiles`), where a small
+body (a diver in a broadcast frame) is large enough for the detector. A body the detector finds again at
 another turn is read again while no reading of it is sure; a reading the landmark network
 itself says is nobody is dropped. Of the people found, the most prominent is kept: the largest
 in the picture among those nearly as confident as the most confident one.
@@ -14,13 +14,13 @@ in the picture among those nearly as confident as the most confident one.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from inference.pose.base import PersonPose, PoseBackend, box_iou, box_of
+from inference.pose.base import PersonPose, PoseBackend, box_iou, box_of, square_tiles
 
 if TYPE_CHECKING:  # torch is imported only when a network runs
     from inference.pose.blazepose import Landmarks
@@ -42,16 +42,11 @@ SURE_SCORE = 0.8
 # Of the people found, those at least this share of the best score compete on size.
 PROMINENT_SHARE = 0.7
 # When no reading is at least this sure (the network's flag and joints say "less likely a person
-# than not"), the whole image is searched at eighth turns as well: the detector may have boxed
-# the body badly, or something else.
+# than not"), a wide image is searched in its square tiles (the detector may have missed a small
+# body), then the whole image at eighth turns (it may have boxed the body badly, or something
+# else).
 UNSURE_SCORE = 0.5
 CHECK_TURNS = tuple(k * np.pi / 4 for k in range(8))
-# While nobody found is sure, a wide or tall image is searched again in overlapping squares of
-# its shorter side: the person detector sees the whole image shrunk to 224x224, where a body a
-# quarter of a 16:9 frame high (a diver in a broadcast frame) is often too small to be found,
-# though the landmark network reads it well once it is. Neighbouring squares share this much
-# of their side. (Smaller squares find smaller bodies, but more often parts of large ones.)
-WINDOW_OVERLAP = 0.25
 
 
 def turn_image(image: np.ndarray, degrees: int) -> np.ndarray:
@@ -107,12 +102,12 @@ def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstima
                 upright_people: list[PersonPose] | None = None, windows: bool = True) -> PersonPose | None:
     """The most prominent person of an RGB image in MediaPipe-33 landmarks, or None.
     upright_people: the detector's answer on the image as it is, when already known.
-    windows: search square windows while nobody is sure (False for a detector that already
-    searches a wide image in squares of its height)."""
+    windows: search the square tiles of a wide image while every reading is unsure (False for
+    a detector that tiles wide images itself)."""
     height, width = image.shape[:2]
     bodies = _read_bodies(image, detector, upright, upright_people)
-    if windows and not any(body.best.score >= SURE_SCORE for body in bodies):
-        _read_bodies(image, detector, upright, windows=square_windows(width, height), bodies=bodies)
+    if windows and not any(body.best.score >= UNSURE_SCORE for body in bodies):
+        _read_bodies(image, detector, upright, windows=square_tiles(width, height), bodies=bodies)
     if not bodies or max(body.best.score for body in bodies) < UNSURE_SCORE:
         searched = upright.search(image, (0.0, 0.0, float(width), float(height)), CHECK_TURNS).best
         if searched.flag >= MIN_PERSON_FLAG:
@@ -134,29 +129,17 @@ class _Body:
         return max(self.readings, key=lambda r: r.score)
 
 
-def square_windows(width: int, height: int) -> list[tuple[int, int, int]]:
-    """(x, y, side) of squares of the shorter side covering the image, neighbours overlapping
-    by WINDOW_OVERLAP of the side; none for a square image (the one window would be it)."""
-    side = min(width, height)
-    long = max(width, height)
-    if side < 1 or long == side:
-        return []
-    n = math.ceil((long - side) / ((1 - WINDOW_OVERLAP) * side)) + 1
-    starts = [round(k * (long - side) / (n - 1)) for k in range(n)]
-    return [(start, 0, side) if width > height else (0, start, side) for start in starts]
-
-
 def _read_bodies(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator,
-                 upright_people: list[PersonPose] | None = None, windows: list[tuple[int, int, int]] | None = None,
+                 upright_people: list[PersonPose] | None = None, windows: Sequence[tuple[int, int, int, int]] | None = None,
                  bodies: list[_Body] | None = None) -> list[_Body]:
     """The people the detector finds at the quarter turns of the image (or of each square
-    window (x, y, side) of it, a turn in every window before the next turn), each refined on an
+    window (x, y, width, height) of it, a turn in every window before the next turn), each refined on an
     upright region of the whole image, added to `bodies`. A body found again at another turn
     is read again only while no reading of it is sure: the detector's keypoints at the new turn
     may start the refinement the right way up."""
     bodies = [] if bodies is None else bodies
     views = [(0, 0, image)] if windows is None else [
-        (x, y, np.ascontiguousarray(image[y:y + side, x:x + side])) for x, y, side in windows]
+        (x, y, np.ascontiguousarray(image[y:y + h, x:x + w])) for x, y, w, h in windows]
     for degrees in DETECTOR_TURNS:
         for x0, y0, seen in views:
             found_here = upright_people if degrees == 0 and windows is None and upright_people is not None else (

@@ -9,7 +9,8 @@ import pytest
 
 from inference.pose.base import PersonPose
 from inference.pose.blazepose import Landmarks, Region
-from inference.pose.still import CHECK_TURNS, STILL_PASSES, WINDOW_OVERLAP, find_person, square_windows, turn_points
+from inference.pose.base import square_tiles
+from inference.pose.still import CHECK_TURNS, STILL_PASSES, find_person, turn_points
 
 WIDTH, HEIGHT = 200, 300
 
@@ -156,22 +157,30 @@ def test_windows_are_not_searched_when_the_whole_image_gives_a_sure_body() -> No
     assert detector.window_calls == 0
 
 
-@pytest.mark.parametrize(("width", "height"), [(455, 256), (200, 300), (1920, 1080), (256, 1000), (301, 300)])
-def test_square_windows_cover_the_image_with_overlapping_squares(width: int, height: int) -> None:
-    windows = square_windows(width, height)
+def test_windows_are_not_searched_for_a_body_more_likely_than_not() -> None:
+    image = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    image[220:250, 120:135] = 255
+    detector = Detector({0: _stick((20.0, 20.0, 180.0, 280.0), 0.6)})
+    assert find_person(image, detector, Upright()).score == pytest.approx(0.6)
+    assert detector.window_calls == 0
+
+
+@pytest.mark.parametrize(("width", "height"), [(455, 256), (200, 300), (1920, 1080), (256, 1000)])
+def test_square_tiles_cover_the_image_with_overlapping_squares(width: int, height: int) -> None:
+    tiles = square_tiles(width, height)
     side = min(width, height)
-    assert len(windows) >= 2 and all(w[2] == side for w in windows)
+    assert len(tiles) >= 2 and all(w == h == side for _, _, w, h in tiles)
     covered = np.zeros((height, width), bool)
-    for x, y, s in windows:
-        assert 0 <= x and 0 <= y and x + s <= width and y + s <= height
-        covered[y:y + s, x:x + s] = True
+    for x, y, w, h in tiles:
+        assert 0 <= x and 0 <= y and x + w <= width and y + h <= height
+        covered[y:y + h, x:x + w] = True
     assert covered.all()
-    starts = [w[0] + w[1] for w in windows]  # along the long side
-    assert all(b - a <= (1 - WINDOW_OVERLAP) * side + 1 for a, b in zip(starts, starts[1:]))
+    starts = [x + y for x, y, _, _ in tiles]  # along the long side
+    assert all(b - a <= 0.9 * side + 1 for a, b in zip(starts, starts[1:]))
 
 
-def test_a_square_image_has_no_windows() -> None:
-    assert square_windows(300, 300) == []
+def test_an_image_close_to_square_has_no_tiles() -> None:
+    assert square_tiles(300, 300) == () and square_tiles(420, 300) == ()
 
 
 def test_the_most_prominent_person_is_the_largest_in_the_picture() -> None:
