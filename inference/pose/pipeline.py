@@ -243,7 +243,7 @@ class PoseRunner:
         """A shot of one frame: its most prominent person, found at any turn, as in a still.
         The detector's people on the frame as it is are already known."""
         # A backend that tiles wide frames (MediaPipe's) has already looked in squares of the
-        # frame's height at every turn: the still's zoomed windows would repeat that search.
+        # frame's height at every turn: the still's search of the same tiles would repeat it.
         person = find_person(rgb, self.backend, self.upright, upright_people=people,
                              windows=not getattr(self.backend, "tiles", False))
         if person is None:

@@ -3,12 +3,11 @@
 A still has no previous frame to say which way the body points, so people are looked for in
 the image as it is and turned a quarter, a half and three quarters (MediaPipe's person detector
 only finds upright bodies), each answer mapped back to the image and refined on an upright
-region (:mod:`inference.pose.upright`). When no turn finds anybody, the whole image is searched
-at several turns, and so it is when every reading is unsure; before that, a wide or tall image
-is searched again in its square tiles (:func:`inference.pose.base.square_tiles`), where a small
-body (a diver in a broadcast frame) is large enough for the detector. A body the detector finds again at
-another turn is read again while no reading of it is sure; a reading the landmark network
-itself says is nobody is dropped. Of the people found, the most prominent is kept: the largest
+region (:mod:`inference.pose.upright`). While every reading is unsure, a wide or tall image is
+searched again in its square tiles (:func:`inference.pose.base.square_tiles`), where a small
+body (a diver in a broadcast frame) is large enough for the detector, and then the whole image
+at several turns. A body the detector finds again at another turn is read again while no
+reading of it is sure; a reading the landmark network itself says is nobody is dropped. Of the people found, the most prominent is kept: the largest
 in the picture among those nearly as confident as the most confident one.
 """
 
