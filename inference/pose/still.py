@@ -7,8 +7,9 @@ region (:mod:`inference.pose.upright`). While every reading is unsure, a wide or
 searched again in its square tiles (:func:`inference.pose.base.square_tiles`), where a small
 body (a diver in a broadcast frame) is large enough for the detector, and then the whole image
 at several turns. A body the detector finds again at another turn is read again while no
-reading of it is sure; a reading the landmark network itself says is nobody is dropped. Of the people found, the most prominent is kept: the largest
-in the picture among those nearly as confident as the most confident one.
+reading of it is sure; a reading the landmark network itself says is nobody is dropped. Of
+the people found, the most prominent is kept: the largest in the picture among those nearly as
+confident as the most confident one.
 """
 
 from __future__ import annotations
