@@ -81,6 +81,16 @@ def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
+def inside_fraction(inner: Sequence[float], outer: Sequence[float]) -> float:
+    """Share of inner's area that lies inside outer (boxes (x1, y1, x2, y2))."""
+    w = min(inner[2], outer[2]) - max(inner[0], outer[0])
+    h = min(inner[3], outer[3]) - max(inner[1], outer[1])
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    if w <= 0 or h <= 0 or area <= 0:
+        return 0.0
+    return float(w * h / area)
+
+
 def detect_top_down(image: np.ndarray, timestamp_ms: int | None, detector: PoseBackend | None,
                     estimate_many: Callable[[np.ndarray, list[Box]], list[PersonPose | None]]) -> list[PersonPose]:
     """detect() of a top-down model: the detector's people (the whole image without one), each

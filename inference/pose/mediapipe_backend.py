@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from inference.pose.base import Box, PersonPose, PoseBackendError, box_iou, box_of, square_tiles
+from inference.pose.base import Box, PersonPose, PoseBackendError, box_iou, box_of, inside_fraction, square_tiles
 from inference.pose.mediapipe_bundle import SETUP_HINT, mediapipe_model_files, pose_task_bundle
 from inference.pose.still import MIN_PERSON_FLAG, SURE_SCORE, as_person
 from inference.skeletons import MEDIAPIPE33
@@ -266,7 +266,7 @@ def _is_duplicate(a: np.ndarray, a_box: Box, b: np.ndarray, b_box: Box, max_iou:
     """Two landmark sets for one person: MediaPipe sometimes reports a person twice, as the
     same pose, its left/right mirror, or another reading of the body (boxes overlapping, or
     a's box almost entirely inside b's: a is the worse, b was kept before it)."""
-    if box_iou(a_box, b_box) > max_iou or _inside_fraction(a_box, b_box) > _CONTAINED:
+    if box_iou(a_box, b_box) > max_iou or inside_fraction(a_box, b_box) > _CONTAINED:
         return True
     size = max(b_box[2] - b_box[0], b_box[3] - b_box[1], 1.0)
     for other in (b, b[_MIRROR]):
@@ -274,16 +274,6 @@ def _is_duplicate(a: np.ndarray, a_box: Box, b: np.ndarray, b_box: Box, max_iou:
         if np.median(distance) < 0.1 * size:
             return True
     return False
-
-
-def _inside_fraction(inner: Box, outer: Box) -> float:
-    """Share of inner's area that lies inside outer."""
-    w = min(inner[2], outer[2]) - max(inner[0], outer[0])
-    h = min(inner[3], outer[3]) - max(inner[1], outer[1])
-    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
-    if w <= 0 or h <= 0 or area <= 0:
-        return 0.0
-    return float(w * h / area)
 
 
 def _unrotate(norm: np.ndarray, angle: int) -> np.ndarray:
@@ -596,7 +586,7 @@ class MediaPipePose:
         found = [(_unrotate(p, angle), (x0, y0), (w, h)) for p in self._crop_runner.run(turned)]
         poses = self._poses(found, width, height)
         # Only people mostly inside the box: a neighbour at the edge of the crop is not it.
-        poses = [p for p in poses if p.score >= min_score and _inside_fraction(p.bbox, box) >= 0.5]
+        poses = [p for p in poses if p.score >= min_score and inside_fraction(p.bbox, box) >= 0.5]
         if not poses:
             return None
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2

@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from inference.pose.base import Box, PersonPose, box_iou, box_of
+from inference.pose.base import Box, PersonPose, box_iou, box_of, inside_fraction
 from inference.pose.camera_motion import check_motion, invert_motion, is_identity, transform_box
 
 Status = Literal["tracked", "redetected", "lost"]
@@ -147,6 +147,11 @@ _OTHER_MEMORY = 4
 _SAME_PERSON_IOU = 0.6
 """A bystander box overlapping the athlete's this much is a duplicate detection of the athlete
 (or a full occlusion, where identity cannot be told): it is not kept as a bystander."""
+_SAME_PERSON_INSIDE = 0.7
+"""Nor is one that holds this share of the athlete's box, or lies this much inside it: another
+reading of the athlete's body, wider or narrower (arms or legs found or missed; a body found
+again on a crop beside the detector's reading of it). Kept as a bystander beside the athlete,
+it would follow the athlete and win every frame after a loss."""
 
 
 
@@ -162,6 +167,11 @@ class _Bystander:
     def add(self, frame: int, box: np.ndarray) -> None:
         self.frames.append(frame)
         self.boxes.append(box)
+
+
+def _same_person(box: np.ndarray, athlete_box: np.ndarray) -> bool:
+    return (box_iou(box, athlete_box) > _SAME_PERSON_IOU
+            or max(inside_fraction(box, athlete_box), inside_fraction(athlete_box, box)) > _SAME_PERSON_INSIDE)
 
 
 def _moved(boxes: Sequence[np.ndarray], camera: np.ndarray) -> list[np.ndarray]:
@@ -230,11 +240,13 @@ class AthleteTracker:
         missed = max(frame - last_frame - 1, 0)
         predicted = self.predict(frame)
         reacquiring = missed > cfg.max_lost
+        # The last confirmed box is a reference as well as the prediction: a body that lands,
+        # enters the water or stops on a trampoline bed loses its speed at once, and an
+        # articulating body's box centre gives a noisy velocity to extrapolate from.
+        references = [predicted, _as_box(last_box)]
         if reacquiring:
-            references = [predicted, _as_box(last_box)]
             gate, min_score = cfg.reacquire_distance, cfg.reacquire_score
         else:
-            references = [predicted]
             gate = min(cfg.max_distance + cfg.lost_gate_growth * missed,
                        max(cfg.max_distance, cfg.reacquire_distance))
             min_score = cfg.min_score
@@ -314,7 +326,7 @@ class AthleteTracker:
                 self._bystanders.append(_Bystander(frame, np.asarray(box, dtype=np.float64), False, self._keep))
         if confirmed:
             self._bystanders = [b for b in self._bystanders
-                                if not (b.frames[-1] == frame and box_iou(b.boxes[-1], athlete_box) > _SAME_PERSON_IOU)]
+                                if not (b.frames[-1] == frame and _same_person(b.boxes[-1], athlete_box))]
             for b in self._bystanders:
                 if b.frames[-1] == frame:
                     b.beside_athlete = True

@@ -261,3 +261,29 @@ def test_small_diver_falling_with_gravity_beside_a_judge():
     steps = track_sequence(frames, StartPoint(0, (200, 35)))
     got = who(steps, names)
     assert got[:25] == ["diver"] * 25 and got[25:27] == [None, None] and got[27:] == ["diver"] * 13
+
+
+def test_an_athlete_who_stops_dead_is_kept():
+    """A landing: faster and faster to the right, then still. The constant-velocity prediction
+    overshoots the athlete by more than the gate; the last confirmed box does not."""
+    xs = [40, 60, 85, 115, 150, 190, 235, 285, 340] + [340] * 6
+
+    frames = [[person((x, 100, x + 40, 180))] for x in xs]
+    steps = track_sequence(frames, StartBox(0, (xs[0], 100, xs[0] + 40, 180)))
+    assert [s.status for s in steps] == ["tracked"] * len(xs)
+
+
+def test_a_wider_reading_of_the_athlete_is_not_kept_as_a_bystander():
+    """Each frame also has the athlete's body read wider (arms found out to the sides), its
+    box holding the athlete's. When only that reading is left, it is the athlete's: a
+    bystander track made of it would follow the athlete and take that reading from it."""
+    frames, names = scene()
+    for f, dets in enumerate(frames):
+        x1, y1, x2, y2 = athlete_box(f)
+        wide = person((x1 - 12, y1 - 12, x2 + 12, y2 + 12), 0.6)
+        names[id(wide)] = "athlete, wide"
+        if f >= 40:
+            dets[:] = [d for d in dets if names[id(d)] != "athlete"]
+        dets.append(wide)
+    steps = track_sequence(frames, StartBox(0, athlete_box(0)))
+    assert who(steps, names) == ["athlete"] * 40 + ["athlete, wide"] * (T - 40)
