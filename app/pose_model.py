@@ -145,8 +145,7 @@ def train_pose_model(project, config: FinetuneConfig, progress: Callable[[EpochR
     except Cancelled:
         raise PlumbError("Fine-tuning was cancelled; the project's models are as they were.") from None
     if result.val_pckh <= result.base_val_pckh:
-        # A model no better than the bundled one would only replace it with a worse copy: the
-        # fine-tuned network runs without the heatmap refinement the bundled one has.
+        # A model no better than the bundled one would only replace it with a worse copy.
         raise PlumbError(f"Fine-tuning did not beat the bundled model on the {len(val)} held-out frames "
                          f"(PCKh@0.5 {result.val_pckh:.3f} against {result.base_val_pckh:.3f}); nothing was saved. "
                          "Correct more frames, or train for more epochs.")
@@ -193,7 +192,7 @@ def evaluate_pose(project) -> dict:
             raise PlumbError(str(exc)) from exc
         held = {tuple(int(v) for v in pair) for pair in np.asarray(extra.get("val_frames", [])).reshape(-1, 2).tolist()}
         frames_used = [c for c in found if (c.clip_id, c.frame) in held]
-        networks = {"project": LandmarkRunner.for_inference(net, refine_heatmap=False), **networks}
+        networks = {"project": LandmarkRunner.for_inference(net), **networks}
     if not frames_used:
         raise PlumbError("None of the frames the model was validated on is still corrected; train it again.")
     schema = frames_used[0].schema

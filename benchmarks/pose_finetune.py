@@ -73,7 +73,7 @@ def main() -> None:
     print(f"fine-tuning: {total:.0f} s in all, best epoch {result.best_epoch}; held-out PCKh {result.val_pckh:.3f} "
           f"against the bundled network's {result.base_val_pckh:.3f}")
     bundled = predict_in_regions(LandmarkRunner.for_inference(), test, "mpii16")
-    tuned = predict_in_regions(LandmarkRunner.for_inference(result.net, refine_heatmap=False), test, "mpii16")
+    tuned = predict_in_regions(LandmarkRunner.for_inference(result.net), test, "mpii16")
     report("bundled", bundled, test, inverted)
     report("fine-tuned", tuned, test, inverted)
     # The labels teach positions only; the joints' confidences should stay what the network knew.

@@ -12,6 +12,11 @@ degrees of networks trained from scratch (SLEAP): the product always shows this 
 region turned upright by the body's axis, so it only has to be right near upright, and
 training it on inverted crops spends its capacity where it is never used.
 
+The landmarks are read at their heatmap peaks (:func:`~inference.pose.blazepose.heatmap_peaks`),
+so the heatmaps are taught too: each joint that is one landmark gets a Gaussian at its label on
+that landmark's heatmap, and the other heatmaps are kept to the bundled network's. Points alone
+would leave the heatmaps, and so the landmarks read from them, where they were.
+
 Validation is PCKh@0.5 on frames held out of training, for the fine-tuned network and the
 bundled one alike, the way auto-annotation sees a body it follows: one pass on the upright
 region of the labels, then one on the region the network's own hip centre and body axis give.
@@ -40,6 +45,9 @@ from inference.skeletons import convert, get_skeleton
 MIN_LABELLED_JOINTS = 4
 # The largest turn of a training region away from upright (see the module docstring).
 MAX_TURN = math.pi / 4
+# Width (cells of the 64 x 64 heatmap) of a taught joint's target: about that of the bundled
+# network's own heatmaps around a confident joint (1.45 cells, second moment, LSPET).
+HEATMAP_SIGMA = 1.5
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ class FinetuneConfig:
     device: str = "cpu"
     flag_weight: float = 0.1  # keeps the network's "a person is here" flag up on labelled bodies
     keep_weight: float = 1.0  # how strongly the outputs the labels do not teach stay the bundled network's
+    heatmap_weight: float = 1.0  # of the heatmaps' loss beside the points'
 
 
 @dataclass(frozen=True)
@@ -187,6 +196,40 @@ def _kept_outputs_loss(points: torch.Tensor, base_points: torch.Tensor, untaught
     return position + confidence
 
 
+def heatmap_landmarks(schema: str) -> tuple[np.ndarray, np.ndarray]:
+    """(joints, landmarks): the schema's joints that are one MediaPipe landmark each, and those
+    landmarks; their heatmaps are taught from the labels (a joint made of several landmarks,
+    such as a pelvis between the hips, says nothing about any one landmark's heatmap)."""
+    matrix = schema_matrix(schema)
+    joints = [j for j, row in enumerate(matrix) if np.count_nonzero(row) == 1 and np.isclose(row.max(), 1.0)]
+    return np.array(joints, int), np.array([int(np.flatnonzero(matrix[j])[0]) for j in joints], int)
+
+
+def _heatmap_loss(heatmaps: torch.Tensor, base_heatmaps: torch.Tensor | None, target: torch.Tensor, mask: torch.Tensor,
+                  joints: np.ndarray, landmarks: np.ndarray, keep_weight: float) -> torch.Tensor:
+    """Binary cross-entropy of the taught landmarks' heatmaps (N, 39, 64, 64 logits) against a
+    Gaussian at each labelled joint (target (N, J, 2) as fractions of the crop), plus, weighted
+    by keep_weight, that of the other heatmaps against the bundled network's on the same crops.
+    Per heatmap, summed over its cells and divided by its side, so both weigh like a point."""
+    size = heatmaps.shape[-1]
+    cells = torch.arange(size, dtype=heatmaps.dtype, device=heatmaps.device)
+    # Cell c stands for crop pixel c x cell size (see blazepose.heatmap_peaks).
+    centre = target[:, joints] * size
+    gx = torch.exp(-(cells - centre[..., 0:1]) ** 2 / (2 * HEATMAP_SIGMA ** 2))
+    gy = torch.exp(-(cells - centre[..., 1:2]) ** 2 / (2 * HEATMAP_SIGMA ** 2))
+    gaussian = gy[..., :, None] * gx[..., None, :]
+    taught = torch.nn.functional.binary_cross_entropy_with_logits(heatmaps[:, landmarks], gaussian, reduction="none")
+    weight = mask[:, joints]
+    loss = (taught.sum((-1, -2)) * weight).sum() / weight.sum().clamp(min=1.0) / size
+    if keep_weight and base_heatmaps is not None:
+        others = torch.ones(heatmaps.shape[1], dtype=torch.bool, device=heatmaps.device)
+        others[torch.as_tensor(landmarks, device=heatmaps.device)] = False
+        kept = torch.nn.functional.binary_cross_entropy_with_logits(heatmaps[:, others], torch.sigmoid(base_heatmaps[:, others]),
+                                                                    reduction="none")
+        loss = loss + keep_weight * kept.sum((-1, -2)).mean() / size
+    return loss
+
+
 def finetune(train: Sequence[LabelledFrame], val: Sequence[LabelledFrame], config: FinetuneConfig,
              base: LandmarkNet | None = None, progress: Callable[[EpochResult], None] | None = None,
              cancelled: Callable[[], bool] | None = None) -> FinetuneResult:
@@ -205,7 +248,10 @@ def finetune(train: Sequence[LabelledFrame], val: Sequence[LabelledFrame], confi
     flip_pairs = np.asarray(get_skeleton(schema).flip_indices)
     regions = [labelled_region(f) for f in train]
     usable = [i for i, r in enumerate(regions) if r is not None]
-    evaluator = LandmarkRunner(net, device, refine_heatmap=False)
+    heat_joints, heat_landmarks = heatmap_landmarks(schema)
+    # Untrained heatmaps would pull the points back to the bundled network's answer.
+    net.located_by_heatmaps = bool(config.heatmap_weight)
+    evaluator = LandmarkRunner(net, device)
     teacher = (copy.deepcopy(base) if base is not None else LandmarkNet()).to(device).eval()
     for parameter in teacher.parameters():
         parameter.requires_grad_(False)
@@ -227,15 +273,19 @@ def finetune(train: Sequence[LabelledFrame], val: Sequence[LabelledFrame], confi
             images = torch.from_numpy(np.stack([b[0] for b in batch]).astype(np.float32) / 255.0).to(device)
             target = torch.as_tensor(np.stack([b[1] for b in batch]) / INPUT_SIZE, dtype=torch.float32, device=device)
             mask = torch.as_tensor(np.stack([b[2] for b in batch]), dtype=torch.float32, device=device)
-            points, flags, _ = net(images)
+            points, flags, heatmaps = net(images)
             predicted = torch.einsum("jk,nkc->njc", matrix, points[:, :N_LANDMARKS, :2] / INPUT_SIZE)
             error = torch.nn.functional.smooth_l1_loss(predicted, target, reduction="none", beta=0.02).sum(-1)
             loss = (error * mask).sum() / mask.sum().clamp(min=1.0)
             loss = loss - config.flag_weight * torch.log(flags.clamp(min=1e-6)).mean()
+            base_heatmaps = None
             if config.keep_weight:
                 with torch.no_grad():
-                    base_points, _, _ = teacher(images)
+                    base_points, _, base_heatmaps = teacher(images)
                 loss = loss + config.keep_weight * _kept_outputs_loss(points, base_points, untaught)
+            if config.heatmap_weight:
+                loss = loss + config.heatmap_weight * _heatmap_loss(heatmaps, base_heatmaps, target, mask, heat_joints,
+                                                                    heat_landmarks, config.keep_weight)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -273,11 +323,12 @@ def base_model_digest() -> str:
 
 def save_landmark_model(path, net: LandmarkNet, schema: str, extra: dict | None = None):
     """Write the fine-tuned weights (only they: the network is rebuilt from the installed
-    wheel when loaded) atomically, with the base network's digest."""
+    wheel when loaded) atomically, with the base network's digest and whether its landmarks
+    are read at their heatmap peaks."""
     from inference.assess.checkpoint import save_checkpoint
 
-    return save_checkpoint(path, kind=MODEL_KIND, schema=schema, config={"base": base_model_digest()},
-                           state_dict=net.state_dict(), extra=extra)
+    config = {"base": base_model_digest(), "heatmaps": net.located_by_heatmaps}
+    return save_checkpoint(path, kind=MODEL_KIND, schema=schema, config=config, state_dict=net.state_dict(), extra=extra)
 
 
 def load_landmark_model(path, schema: str | None = None) -> tuple[LandmarkNet, dict]:
@@ -299,4 +350,6 @@ def load_landmark_model(path, schema: str | None = None) -> tuple[LandmarkNet, d
         net.load_state_dict(checkpoint.state_dict)
     except RuntimeError as exc:
         raise PoseBackendError(f"{path} does not fit the bundled pose network ({exc.__class__.__name__})") from exc
+    # Files from before heatmaps were fine-tuned say nothing: their heatmaps are the bundled ones.
+    net.located_by_heatmaps = bool(checkpoint.config.get("heatmaps", False))
     return net.eval(), checkpoint.extra

@@ -325,8 +325,7 @@ def _upright_estimator(device: str, net: Any = None):
         torch_device = pick_device(device)
     except ValueError as exc:
         raise PoseBackendError(str(exc)) from exc
-    # A fine-tuned network's heatmaps were not trained: its points are used as regressed.
-    return UprightEstimator(LandmarkRunner.for_inference(net, device=torch_device, refine_heatmap=net is None))
+    return UprightEstimator(LandmarkRunner.for_inference(net, device=torch_device))
 
 
 

@@ -48,6 +48,7 @@ def test_train_registers_a_model_with_both_validation_figures_and_evaluate_reads
     assert path is not None and path.is_file()
     net, extra = load_landmark_model(path, schema="mpii16")
     assert len(extra["val_frames"]) == metrics["n_val"]
+    assert net.located_by_heatmaps  # its heatmaps were taught with its points
 
     assert main(["evaluate", str(project), "--task", "pose", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

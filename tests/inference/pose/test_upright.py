@@ -184,14 +184,14 @@ def test_compact_frames_keep_the_body_pixel_for_pixel() -> None:
     assert np.array_equal(crop(frame.image, a), crop(small.image, b))
 
 
-@pytest.mark.parametrize("refine_heatmap", [True, False])
-def test_onnx_runner_gives_the_torch_runners_landmarks(runner: LandmarkRunner, refine_heatmap: bool) -> None:
+@pytest.mark.parametrize("use_heatmaps", [True, False])
+def test_onnx_runner_gives_the_torch_runners_landmarks(runner: LandmarkRunner, use_heatmaps: bool) -> None:
     """Inference on a CPU goes through ONNX Runtime; it must be the same function."""
     rng = np.random.default_rng(5)
     image = cv2.GaussianBlur(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), (0, 0), 3)
     regions = [Region(150.0, 110.0, 180.0, 0.3), Region(200.0, 120.0, 90.0, -2.0)]
-    torch_runner = LandmarkRunner(runner.net, refine_heatmap=refine_heatmap)
-    fast = LandmarkRunner.for_inference(runner.net, refine_heatmap=refine_heatmap)
+    torch_runner = LandmarkRunner(runner.net, use_heatmaps=use_heatmaps)
+    fast = LandmarkRunner.for_inference(runner.net, use_heatmaps=use_heatmaps)
     assert type(fast) is not LandmarkRunner
     for a, b in zip(torch_runner.run(image, regions), fast.run(image, regions)):
         assert np.abs(a.points - b.points).max() < 0.05
@@ -216,3 +216,43 @@ def test_heatmap_refinement_moves_points_to_their_windows_confident_centre() -> 
     assert refined[0] == pytest.approx([23 * cell, 20 * cell], abs=1e-9)
     assert refined[1] == pytest.approx([0.0, 0.0], abs=1e-9)
     assert np.array_equal(refined[2:], points[2:])
+
+
+def test_landmarks_are_placed_at_their_heatmap_peaks_unless_regressed_off_the_crop() -> None:
+    """A heatmap's global peak is where the network sees the joint; the regressed point only
+    says where to look when the joint lies outside the crop, which a heatmap cannot show."""
+    from inference.pose.blazepose import heatmap_peaks
+
+    cell = INPUT_SIZE / 64
+    heatmaps = np.full((3, 64, 64), -60.0)
+    heatmaps[0, 40, 10] = heatmaps[0, 40, 12] = 60.0  # far from its regressed point, two sure cells
+    heatmaps[0, 5, 5] = 0.0  # a weaker peak near the regressed point loses
+    heatmaps[1, 50, 50] = -0.2  # an unsure peak: the point goes to its cell, unrefined
+    heatmaps[2, 30, 30] = 60.0
+    points = np.array([[5 * cell, 5 * cell], [20 * cell, 20 * cell], [-3 * cell, 30 * cell]])
+    placed = heatmap_peaks(points, heatmaps)
+    assert placed[0] == pytest.approx([11 * cell, 40 * cell], abs=1e-9)
+    assert placed[1] == pytest.approx([50 * cell, 50 * cell], abs=1e-9)
+    assert placed[2] == pytest.approx(points[2], abs=1e-9)
+
+
+def test_a_left_right_pair_whose_heatmaps_peak_on_one_joint_keeps_its_regressed_points() -> None:
+    """When both sides' heatmaps mark the same joint, the peaks cannot say which side it is:
+    the pair keeps MediaPipe's rule (the regressed point, refined near where it is); a pair
+    whose peaks are apart, and a midline landmark, go to their peaks."""
+    from inference.pose.blazepose import heatmap_peaks
+
+    cell = INPUT_SIZE / 64
+    mirror = np.array([1, 0, 3, 2, 4])  # two pairs and a midline landmark
+    heatmaps = np.full((5, 64, 64), -60.0)
+    heatmaps[0, 30, 30] = heatmaps[1, 31, 32] = 60.0  # one joint seen by both heatmaps
+    heatmaps[0, 30, 10] = heatmaps[1, 31, 50] = -0.5  # unsure marks near the regressed points
+    heatmaps[2, 10, 20] = heatmaps[3, 10, 40] = 60.0  # the other pair: two joints apart
+    heatmaps[4, 50, 32] = 60.0
+    points = np.array([[10 * cell, 30 * cell], [50 * cell, 31 * cell], [5 * cell, 5 * cell],
+                       [60 * cell, 60 * cell], [32 * cell, 2 * cell]])
+    placed = heatmap_peaks(points, heatmaps, mirror)
+    assert np.array_equal(placed[:2], points[:2])  # their windows' peaks are under 0.5: no move
+    assert placed[2] == pytest.approx([20 * cell, 10 * cell], abs=1e-9)
+    assert placed[3] == pytest.approx([40 * cell, 10 * cell], abs=1e-9)
+    assert placed[4] == pytest.approx([32 * cell, 50 * cell], abs=1e-9)
