@@ -21,7 +21,7 @@ Where a landmark is: the peak of its heatmap, not the regressed point. MediaPipe
 heatmap only to refine the regressed point within a few cells; but the regression, one dense
 layer over the whole crop, leans towards the poses it saw most, while a heatmap marks the
 joint where the image shows it. On LSPET's extreme poses (the labels' region, 300 images) the
-peaks reach PCKh@0.5 0.637 against 0.601 for MediaPipe's refined regression. The alignment
+peaks reach PCKh@0.5 0.627 against 0.601 for MediaPipe's refined regression. The alignment
 points (hip centre, axis point) keep MediaPipe's rule, regressed and then refined: the next
 region is built from them, and a region that jumps loses the body.
 """
