@@ -416,6 +416,7 @@ class MediaPipePose:
         # tile).
         self._runners: list[_TasksRunner | _LegacyRunner] = []
         self._layout: tuple[Tile, ...] | None = None
+        self._still_runners: list[_TasksRunner | _LegacyRunner] = []  # detect_still's, video mode
 
         self._mp = _import_mediapipe()
         if not self.single_person:
@@ -470,11 +471,29 @@ class MediaPipePose:
         """
         self._check_open()
         rgb = _check_image(image)
-        height, width = rgb.shape[:2]
         timestamp = self._next_timestamp(timestamp_ms)  # may restart the runners: first
-        layout = _tile_layout(width, height, self.tiles and not self.single_person)
+        layout = _tile_layout(rgb.shape[1], rgb.shape[0], self.tiles and not self.single_person)
+        return self._detect_in_tiles(rgb, layout, self._runners_for(layout), timestamp)
+
+    def detect_still(self, image: np.ndarray) -> list[PersonPose]:
+        """detect() of an image on its own, as in image mode, whatever the mode. A video's
+        runners take each image for the next frame and follow the people of the last one
+        instead of looking for people afresh: a still searched at several turns would be
+        read at each turn from the body found at the turn before, and the video's tracking
+        would go on from a turned picture."""
+        self._check_open()
+        if self.mode != "video":
+            return self.detect(image)
+        rgb = _check_image(image)
+        layout = _tile_layout(rgb.shape[1], rgb.shape[0], self.tiles and not self.single_person)
+        while len(self._still_runners) < len(layout):
+            self._still_runners.append(self._new_runner(False))
+        return self._detect_in_tiles(rgb, layout, self._still_runners[: len(layout)], 0)
+
+    def _detect_in_tiles(self, rgb: np.ndarray, layout: tuple[Tile, ...], runners: list, timestamp: int) -> list[PersonPose]:
+        height, width = rgb.shape[:2]
         found = []
-        for (x0, y0, w, h), runner in zip(layout, self._runners_for(layout)):
+        for (x0, y0, w, h), runner in zip(layout, runners):
             tile = rgb
             if (w, h) != (width, height):
                 tile = np.ascontiguousarray(rgb[y0 : y0 + h, x0 : x0 + w])
@@ -602,6 +621,10 @@ class MediaPipePose:
             return
         self._closed = True
         self._close_runners()
+        for runner in self._still_runners:
+            with contextlib.suppress(Exception):
+                runner.close()
+        self._still_runners = []
         if self._crop_runner is not None:
             with contextlib.suppress(Exception):
                 self._crop_runner.close()

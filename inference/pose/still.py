@@ -138,12 +138,14 @@ def _read_bodies(image: np.ndarray, detector: PoseBackend, upright: UprightEstim
     is read again only while no reading of it is sure: the detector's keypoints at the new turn
     may start the refinement the right way up."""
     bodies = [] if bodies is None else bodies
+    # A video backend's own detect() would follow the people of the turn before.
+    detect = getattr(detector, "detect_still", detector.detect)
     views = [(0, 0, image)] if windows is None else [
         (x, y, np.ascontiguousarray(image[y:y + h, x:x + w])) for x, y, w, h in windows]
     for degrees in DETECTOR_TURNS:
         for x0, y0, seen in views:
             found_here = upright_people if degrees == 0 and windows is None and upright_people is not None else (
-                detector.detect(turn_image(seen, degrees)))
+                detect(turn_image(seen, degrees)))
             for person in sorted(found_here, key=lambda p: -p.score):
                 keypoints = np.asarray(person.keypoints, dtype=np.float64).copy()
                 keypoints[:, :2] = unturn_points(keypoints[:, :2], degrees, seen.shape[1], seen.shape[0]) + (x0, y0)

@@ -50,3 +50,25 @@ def test_following_keeps_the_athlete_and_never_takes_the_walker() -> None:
         if result.bbox is not None:
             cx, cy = (result.bbox[0] + result.bbox[2]) / 2, (result.bbox[1] + result.bbox[3]) / 2
             assert 250 <= cx <= 500 and cy < 300, (result.frame, result.bbox)
+
+
+@pytest.mark.shared_data
+def test_a_one_frame_shot_of_a_video_is_searched_as_a_still() -> None:
+    """Frame 12 of MTL-AQA's dive (a cut to a new camera, the diver piked in mid-air): read as
+    a still by the backend that follows the clip, the diver is found as by an image-mode
+    backend. Fed through the video's runners, each turn followed the body of the turn before
+    and the diver was lost."""
+    from PIL import Image, ImageSequence
+
+    from inference.pose.still import find_person
+
+    with Image.open(shared_data("MTL-AQA", "media", "diving_sample.gif")) as gif:
+        frame = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(gif)][12]
+    found = {}
+    for mode in ("image", "video"):
+        with MediaPipePose(mode=mode, upright=True, device="cpu") as backend:
+            found[mode] = find_person(frame, backend, backend.upright, windows=False)
+    assert found["image"] is not None and found["video"] is not None
+    np.testing.assert_allclose(found["video"].keypoints, found["image"].keypoints)
+    x1, y1, x2, y2 = found["video"].bbox
+    assert 200 < (x1 + x2) / 2 < 350 and 100 < (y1 + y2) / 2 < 220  # the diver, mid-picture

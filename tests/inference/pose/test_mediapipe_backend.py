@@ -306,6 +306,30 @@ def test_detect_is_deterministic(image_backend: MediaPipePose, cache_dir: Path):
         np.testing.assert_array_equal(a.keypoints, b.keypoints)
 
 
+def test_a_video_backend_reads_a_still_as_an_image_and_keeps_following_its_clip(cache_dir: Path):
+    """A one-frame shot is searched at four turns: each turn must be read afresh, as in image
+    mode, not as the next frame of a video following the people of the turn before; and the
+    clip's own tracking goes on as if the still had not been read."""
+    image, _ = _coco_image(785)
+    clip, _ = _coco_image(197388)
+    turns = [np.ascontiguousarray(np.rot90(image, k)) for k in range(4)]
+    with MediaPipePose(mode="image", cache_dir=cache_dir) as still:
+        expected = [still.detect(turned) for turned in turns]
+    with MediaPipePose(mode="video", cache_dir=cache_dir) as video, \
+            MediaPipePose(mode="video", cache_dir=cache_dir) as untouched:
+        video.detect(clip, 0)
+        untouched.detect(clip, 0)
+        for turned, want in zip(turns, expected):
+            got = video.detect_still(turned)
+            assert len(got) == len(want)
+            for a, b in zip(got, want):
+                np.testing.assert_array_equal(a.keypoints, b.keypoints)
+        after, reference = video.detect(clip, 33), untouched.detect(clip, 33)
+        assert len(after) == len(reference) > 0
+        for a, b in zip(after, reference):
+            np.testing.assert_array_equal(a.keypoints, b.keypoints)
+
+
 def test_video_mode_follows_a_person_through_odd_timestamps(cache_dir: Path):
     image, anns = _coco_image(785)
     with MediaPipePose(mode="video", cache_dir=cache_dir) as backend:
