@@ -81,6 +81,11 @@ def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
+# A box lying this much inside another is a second reading of the same body (arms or legs
+# found or missed), for the backends' duplicates and the tracker's bystanders alike.
+SAME_BODY_INSIDE = 0.7
+
+
 def inside_fraction(inner: Sequence[float], outer: Sequence[float]) -> float:
     """Share of inner's area that lies inside outer (boxes (x1, y1, x2, y2))."""
     w = min(inner[2], outer[2]) - max(inner[0], outer[0])

@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from inference.pose.base import Box, PersonPose, PoseBackendError, box_iou, box_of, inside_fraction, square_tiles
+from inference.pose.base import (
+    SAME_BODY_INSIDE, Box, PersonPose, PoseBackendError, box_iou, box_of, inside_fraction, square_tiles,
+)
 from inference.pose.mediapipe_bundle import SETUP_HINT, mediapipe_model_files, pose_task_bundle
 from inference.pose.still import MIN_PERSON_FLAG, SURE_SCORE, as_person
 from inference.skeletons import MEDIAPIPE33
@@ -53,8 +55,6 @@ _ROTATIONS = {90: 0, 180: 1, 270: 2}  # ROTATE_90_CLOCKWISE, ROTATE_180, ROTATE_
 # Time step used when a video-mode caller gives no timestamp (about 30 fps).
 SYNTHETIC_STEP_MS = 33
 
-# A person whose box lies this much inside a better one's is taken for a second reading of it.
-_CONTAINED = 0.7
 
 Mode = Literal["video", "image"]
 Tile = tuple[int, int, int, int]
@@ -266,7 +266,7 @@ def _is_duplicate(a: np.ndarray, a_box: Box, b: np.ndarray, b_box: Box, max_iou:
     """Two landmark sets for one person: MediaPipe sometimes reports a person twice, as the
     same pose, its left/right mirror, or another reading of the body (boxes overlapping, or
     a's box almost entirely inside b's: a is the worse, b was kept before it)."""
-    if box_iou(a_box, b_box) > max_iou or inside_fraction(a_box, b_box) > _CONTAINED:
+    if box_iou(a_box, b_box) > max_iou or inside_fraction(a_box, b_box) > SAME_BODY_INSIDE:
         return True
     size = max(b_box[2] - b_box[0], b_box[3] - b_box[1], 1.0)
     for other in (b, b[_MIRROR]):
@@ -472,7 +472,7 @@ class MediaPipePose:
         self._check_open()
         rgb = _check_image(image)
         timestamp = self._next_timestamp(timestamp_ms)  # may restart the runners: first
-        layout = _tile_layout(rgb.shape[1], rgb.shape[0], self.tiles and not self.single_person)
+        layout = self._layout_of(rgb)
         return self._detect_in_tiles(rgb, layout, self._runners_for(layout), timestamp)
 
     def detect_still(self, image: np.ndarray) -> list[PersonPose]:
@@ -485,10 +485,13 @@ class MediaPipePose:
         if self.mode != "video":
             return self.detect(image)
         rgb = _check_image(image)
-        layout = _tile_layout(rgb.shape[1], rgb.shape[0], self.tiles and not self.single_person)
+        layout = self._layout_of(rgb)
         while len(self._still_runners) < len(layout):
             self._still_runners.append(self._new_runner(False))
         return self._detect_in_tiles(rgb, layout, self._still_runners[: len(layout)], 0)
+
+    def _layout_of(self, rgb: np.ndarray) -> tuple[Tile, ...]:
+        return _tile_layout(rgb.shape[1], rgb.shape[0], self.tiles and not self.single_person)
 
     def _detect_in_tiles(self, rgb: np.ndarray, layout: tuple[Tile, ...], runners: list, timestamp: int) -> list[PersonPose]:
         height, width = rgb.shape[:2]

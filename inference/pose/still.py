@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from inference.pose.base import PersonPose, PoseBackend, box_iou, box_of, square_tiles
+from inference.pose.base import PersonPose, PoseBackend, box_iou, box_of, inside_fraction, square_tiles
 
 if TYPE_CHECKING:  # torch is imported only when a network runs
     from inference.pose.blazepose import Landmarks
@@ -183,8 +183,6 @@ def _most_prominent(found: list[Landmarks], width: int, height: int) -> Landmark
         box = box_of(r.points)
         if box is None:
             return 0.0
-        w = min(box[2], width) - max(box[0], 0.0)
-        h = min(box[3], height) - max(box[1], 0.0)
-        return max(w, 0.0) * max(h, 0.0)
+        return (box[2] - box[0]) * (box[3] - box[1]) * inside_fraction(box, (0.0, 0.0, width, height))
 
     return max(contenders, key=area)

@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from inference.pose.base import Box, PersonPose, box_iou, box_of, inside_fraction
+from inference.pose.base import SAME_BODY_INSIDE, Box, PersonPose, box_iou, box_of, inside_fraction
 from inference.pose.camera_motion import check_motion, invert_motion, is_identity, transform_box
 
 Status = Literal["tracked", "redetected", "lost"]
@@ -147,11 +147,6 @@ _OTHER_MEMORY = 4
 _SAME_PERSON_IOU = 0.6
 """A bystander box overlapping the athlete's this much is a duplicate detection of the athlete
 (or a full occlusion, where identity cannot be told): it is not kept as a bystander."""
-_SAME_PERSON_INSIDE = 0.7
-"""Nor is one that holds this share of the athlete's box, or lies this much inside it: another
-reading of the athlete's body, wider or narrower (arms or legs found or missed; a body found
-again on a crop beside the detector's reading of it). Kept as a bystander beside the athlete,
-it would follow the athlete and win every frame after a loss."""
 
 
 
@@ -170,8 +165,11 @@ class _Bystander:
 
 
 def _same_person(box: np.ndarray, athlete_box: np.ndarray) -> bool:
+    """A duplicate of the athlete, or another reading of the athlete's body, wider or narrower
+    (a body found again on a crop beside the detector's reading of it): kept as a bystander
+    beside the athlete, it would follow the athlete and win every frame after a loss."""
     return (box_iou(box, athlete_box) > _SAME_PERSON_IOU
-            or max(inside_fraction(box, athlete_box), inside_fraction(athlete_box, box)) > _SAME_PERSON_INSIDE)
+            or max(inside_fraction(box, athlete_box), inside_fraction(athlete_box, box)) > SAME_BODY_INSIDE)
 
 
 def _moved(boxes: Sequence[np.ndarray], camera: np.ndarray) -> list[np.ndarray]:
