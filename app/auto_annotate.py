@@ -57,6 +57,7 @@ class PoseOptions:
     smooth: float = 0.0  # Gaussian sigma in frames; 0 leaves model output as it is
     rerun: bool = False  # discard the clip's earlier run of this backend and start again
     device: str = "auto"  # torch device of the pose network: auto (GPU when there is one), cpu, cuda
+    landmarks: str = "auto"  # mediapipe: the network poses are read with (inference.pose.landmark_models)
 
 
 def _backend(options: PoseOptions, mode: str, given: PoseBackend | None = None,
@@ -68,7 +69,7 @@ def _backend(options: PoseOptions, mode: str, given: PoseBackend | None = None,
         if options.backend == "project":
             return _project_backend(options, mode, project)
         return make_backend(options.backend, model=options.model, config=options.config, mode=mode,
-                            device=options.device)
+                            device=options.device, landmarks=options.landmarks)
     except (PoseBackendError, ValueError) as exc:
         raise PlumbError(str(exc)) from exc
 

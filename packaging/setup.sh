@@ -63,6 +63,13 @@ $pip install -q -e ".$extras"
 # mediapipe 0.10.21 is the last release whose wheel carries the pose models (offline use);
 # its real dependencies are listed in pyproject.toml.
 $pip install -q --no-deps "mediapipe==0.10.21"
+# BlazePose heavy, the more accurate landmark network the wheel lacks, from Google's npm package
+# @mediapipe/pose (Apache-2.0), its digests checked (inference/pose/landmark_models.py).
+# PLUMB_SKIP_HEAVY=1 installs without it: poses are then read with the wheel's network alone.
+if [ -z "${PLUMB_SKIP_HEAVY:-}" ]; then
+    "$venv/bin/python" -m inference.pose.landmark_models install \
+        || { echo "plumb setup: set PLUMB_SKIP_HEAVY=1 to install without the heavy landmark network." >&2; exit 1; }
+fi
 "$venv/bin/python" -c 'import cv2, av, PySide6, sqlalchemy, alembic, torch, mediapipe' \
     || { echo "plumb setup: the environment was installed but does not import; see the messages above." >&2; exit 1; }
 echo "$want" > "$stamp"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.cli.common import EXIT_ERROR, print_json, progress_line
 from app.errors import MediaError, PlumbError
+from inference.pose.landmark_models import LANDMARK_MODELS
 
 SCHEMAS = ("mpii16", "coco17", "mp33")
 
@@ -23,7 +24,7 @@ def _options(args: argparse.Namespace):
         start = StartBox(_start_frame(frame), _box(box))
     return PoseOptions(backend=args.backend, model=args.model, config=args.config, schema=args.schema,
                        start=start, max_gap=args.max_gap, smooth=args.smooth,
-                       rerun=getattr(args, "rerun", False), device=args.device)
+                       rerun=getattr(args, "rerun", False), device=args.device, landmarks=args.landmarks)
 
 
 def _start_frame(frame: float) -> int:
@@ -161,6 +162,10 @@ def _pose_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-gap", type=int, help="longest gap (frames) filled by interpolation")
     parser.add_argument("--smooth", type=float, default=0.0, help="temporal smoothing strength in frames (0: off)")
     parser.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu or cuda")
+    parser.add_argument("--landmarks", choices=LANDMARK_MODELS, default="auto",
+                        help="mediapipe: the network each pose is finally read with: heavy (BlazePose heavy, "
+                             "the most accurate; a pass costs 3.5x full's), full, or auto (heavy on still images "
+                             "and one-frame shots, and on every frame on a GPU)")
     parser.add_argument("--json", action="store_true")
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
 from app.auto_annotate import PoseOptions
 from app.project import Project
 from app.ui.settings import AppSettings
+from inference.pose.landmark_models import heavy_model
 from inference.pose.tracking import StartBox
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ BACKENDS = (("Bundled MediaPipe model", "mediapipe"), ("ONNX model file…", "on
 SCHEMAS = (("MPII-16", "mpii16"), ("COCO-17", "coco17"), ("MediaPipe-33", "mp33"))
 DEVICES = (("Automatic (GPU when present)", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda"))
 NO_CUDA = "This machine has no usable CUDA GPU (torch.cuda.is_available() is false)."
+LANDMARKS = (("Automatic (heavy on stills, and on every frame on a GPU)", "auto"),
+             ("Heavy on every frame (most accurate)", "heavy"), ("Full (fastest)", "full"))
+NO_HEAVY = "The heavy landmark network is not installed: run bash packaging/setup.sh."
 NO_BOX_HINT = "Draw the athlete's box on a frame first (Edit ▸ Add Athlete Box, B)."
 MAX_SMOOTH = 10.0  # Gaussian sigma, frames
 MAX_GAP = 250  # frames
@@ -81,6 +85,7 @@ def load_pose_options(settings: AppSettings, default: PoseOptions | None = None)
         max_gap=max_gap if max_gap > 0 else None,
         smooth=min(max(number("smooth", float, default.smooth), 0.0), MAX_SMOOTH),
         device=text("device", tuple(name for _, name in DEVICES), default.device),
+        landmarks=text("landmarks", tuple(name for _, name in LANDMARKS), default.landmarks),
     )
 
 
@@ -90,7 +95,7 @@ def save_pose_options(settings: AppSettings, options: PoseOptions) -> None:
     for key, value in (("backend", options.backend), ("model", options.model or ""),
                        ("config", options.config or ""), ("schema", options.schema),
                        ("max_gap", options.max_gap or 0), ("smooth", float(options.smooth)),
-                       ("device", options.device)):
+                       ("device", options.device), ("landmarks", options.landmarks)):
         store.setValue(f"{SETTINGS_GROUP}/{key}", value)
     store.sync()
 
@@ -133,11 +138,12 @@ class PoseOptionsDialog(QDialog):
     """Ask for the options of an auto-annotation run; :meth:`options` is the answer.
 
     ``drawn`` is the athlete box on the canvas now (None: none is drawn, and the model
-    chooses the athlete); ``cuda`` whether a CUDA GPU is usable (None: ask torch).
+    chooses the athlete); ``cuda`` whether a CUDA GPU is usable (None: ask torch); ``heavy``
+    whether the heavy landmark network is installed (None: look).
     """
 
     def __init__(self, initial: PoseOptions | None = None, drawn: StartBox | None = None, *,
-                 cuda: bool | None = None, parent: QWidget | None = None) -> None:
+                 cuda: bool | None = None, heavy: bool | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         initial = initial if initial is not None else PoseOptions()
         self.drawn = drawn
@@ -163,6 +169,18 @@ class PoseOptionsDialog(QDialog):
             item.setEnabled(False)
             item.setToolTip(NO_CUDA)
             self.device.setToolTip(NO_CUDA)
+        self.landmarks = QComboBox(self)
+        for label, name in LANDMARKS:
+            self.landmarks.addItem(label, name)
+        self.heavy = heavy_model() is not None if heavy is None else heavy
+        self.landmarks.setToolTip("The network each pose is finally read with. Heavy (BlazePose heavy) "
+                                  "is more accurate on inverted and tucked bodies; a pass costs 3.5 times "
+                                  "full's, so on a CPU it doubles the time a video frame takes.")
+        if not self.heavy:
+            item = self.landmarks.model().item(self.landmarks.findData("heavy"))
+            item.setEnabled(False)
+            item.setToolTip(NO_HEAVY)
+            self.landmarks.setToolTip(NO_HEAVY)
         self.smooth = QDoubleSpinBox(self)
         self.smooth.setRange(0.0, MAX_SMOOTH)
         self.smooth.setSingleStep(0.5)
@@ -226,6 +244,7 @@ class PoseOptionsDialog(QDialog):
         self.form.addRow("Checkpoint:", self.checkpoint_file)
         self.form.addRow("Skeleton:", self.schema)
         self.form.addRow("Device:", self.device)
+        self.form.addRow("Landmarks:", self.landmarks)
         self.form.addRow("Smoothing:", self.smooth)
         self.form.addRow("Longest gap filled:", self.max_gap)
         self.form.addRow("", self.rerun)
@@ -248,6 +267,8 @@ class PoseOptionsDialog(QDialog):
         self.schema.setCurrentIndex(max(0, self.schema.findData(options.schema)))
         device = options.device if options.device != "cuda" or self.cuda else "auto"
         self.device.setCurrentIndex(max(0, self.device.findData(device)))
+        landmarks = options.landmarks if options.landmarks != "heavy" or self.heavy else "auto"
+        self.landmarks.setCurrentIndex(max(0, self.landmarks.findData(landmarks)))
         self.smooth.setValue(options.smooth)
         self.max_gap.setValue(options.max_gap or 0)
         self.rerun.setChecked(options.rerun)
@@ -267,6 +288,7 @@ class PoseOptionsDialog(QDialog):
             smooth=round(self.smooth.value(), 1),
             rerun=self.rerun.isChecked(),
             device=self.device.currentData(),
+            landmarks=self.landmarks.currentData(),
         )
 
     def missing(self) -> str | None:
@@ -287,6 +309,7 @@ class PoseOptionsDialog(QDialog):
         self.form.setRowVisible(self.onnx_file, backend == "onnx")
         self.form.setRowVisible(self.config_file, backend == "mmpose")
         self.form.setRowVisible(self.checkpoint_file, backend == "mmpose")
+        self.form.setRowVisible(self.landmarks, backend == "mediapipe")
         self.backend.setToolTip("The pose model most recently fine-tuned in this project; the run says so "
                                 "when there is none yet." if backend == "project" else "")
         reason = self.missing()

@@ -27,17 +27,23 @@ def make_backend(
     schema: str | None = None,
     mode: str = "video",
     device: str = "auto",
+    landmarks: str = "auto",
 ) -> PoseBackend:
     """A ready backend. `model` is the .onnx file (onnx) or the checkpoint (mmpose, with `config`).
 
     device: "auto" (a GPU when there is one), "cpu" or "cuda"; refused at once when absent here,
     before any model is loaded.
+    landmarks: mediapipe's final reading network, "auto", "full" or "heavy"
+    (:mod:`inference.pose.landmark_models`); checked for every backend, so a typo is not ignored.
     """
+    from inference.pose.landmark_models import resolve
+
     checked_device(device)
+    resolve(landmarks)
     if name == "mediapipe":
         from inference.pose.mediapipe_backend import MediaPipePose
 
-        return MediaPipePose(mode=mode, device=device)
+        return MediaPipePose(mode=mode, device=device, landmarks=landmarks)
     if name == "onnx":
         if model is None:
             raise PoseBackendError("The onnx backend needs a model file: --model path/to/pose.onnx")

@@ -264,6 +264,15 @@ class LandmarkRunner:
 
         return _OnnxLandmarkRunner(OnnxLandmarkNet(net), use_heatmaps)
 
+    @classmethod
+    def for_file(cls, path: str | Path, device: str | torch.device = "cpu") -> LandmarkRunner:
+        """A runner for a .tflite landmark network as published (read at its heatmap peaks)."""
+        if torch.device(device).type != "cpu":
+            return cls(LandmarkNet(path), device)
+        from inference.pose.landmark_onnx import OnnxLandmarkNet
+
+        return _OnnxLandmarkRunner(OnnxLandmarkNet(path=str(path)), True)
+
     def _forward(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         with torch.inference_mode():
             points, flags, heatmaps = self.net(torch.from_numpy(batch).to(self.device))

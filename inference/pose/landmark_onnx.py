@@ -37,22 +37,27 @@ def _export(net: LandmarkNet) -> bytes:
     return buffer.getvalue()
 
 
-@functools.lru_cache(maxsize=1)
-def _bundled_model() -> bytes:
-    """The bundled network's export, made once per process (every backend uses it)."""
-    return _export(LandmarkNet())
+@functools.lru_cache(maxsize=2)
+def _file_model(path: str | None) -> bytes:
+    """The export of a network file as it is (None: the bundled one), made once per process
+    (every backend uses it)."""
+    return _export(LandmarkNet(path))
 
 
 class OnnxLandmarkNet:
     """A LandmarkNet's function on (N, 256, 256, 3) float32 crops in [0, 1], numpy in and out:
-    points (N, 39, 5), flags (N,), heatmaps (N, 39, 64, 64). net None: the bundled network."""
+    points (N, 39, 5), flags (N,), heatmaps (N, 39, 64, 64). net None: the network of `path`
+    (a .tflite file; None: the bundled one) with its weights as they are in the file."""
 
-    def __init__(self, net: LandmarkNet | None = None) -> None:
+    def __init__(self, net: LandmarkNet | None = None, path: str | None = None) -> None:
         import onnxruntime
 
-        model = _bundled_model() if net is None else _export(net)
+        model = _file_model(path) if net is None else _export(net)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # its warnings about unused initialisers are noise here
+        # Idle worker threads would otherwise spin after each pass, taking the cores MediaPipe's
+        # own graph runs on between passes (a still's search alternates the two).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, crops: np.ndarray, heatmaps: bool = True) -> tuple[np.ndarray, ...]:

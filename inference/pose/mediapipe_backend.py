@@ -316,16 +316,22 @@ def _crop_region(bbox: Box, width: int, height: int, enlarge: float) -> tuple[in
 
 
 
-def _upright_estimator(device: str, net: Any = None):
+def _upright_estimator(device: str, net: Any = None, landmarks: str = "auto"):
+    """The upright estimator; a fine-tuned network (net) reports its own answers, the bundled
+    one has them read by the accurate network when `landmarks` asks for it."""
     from inference.devices import pick_device
     from inference.pose.blazepose import LandmarkRunner
+    from inference.pose.landmark_models import reads_every_frame, resolve
     from inference.pose.upright import UprightEstimator
 
     try:
         torch_device = pick_device(device)
     except ValueError as exc:
         raise PoseBackendError(str(exc)) from exc
-    return UprightEstimator(LandmarkRunner.for_inference(net, device=torch_device))
+    reading = resolve(landmarks) if net is None else None
+    reader = None if reading is None else LandmarkRunner.for_file(reading, device=torch_device)
+    return UprightEstimator(LandmarkRunner.for_inference(net, device=torch_device), reader=reader,
+                            reads_every_frame=reads_every_frame(landmarks, torch_device.type))
 
 
 
@@ -359,6 +365,10 @@ class MediaPipePose:
             MediaPipe's own graph on quarter-turned crops.
         device: torch device of the upright landmark network ("auto": a GPU when present).
         landmark_net: a fine-tuned LandmarkNet to run instead of the bundled one (upright only).
+        landmarks: the network the pose found is finally read with (upright only, not with a
+            landmark_net): "heavy" (every frame), "full" (the one it was found with), or
+            "auto" (heavy when installed: on stills and one-frame shots, and on every frame on
+            a GPU; :mod:`inference.pose.landmark_models`).
 
     Attributes:
         single_person: True when the legacy one-person graph runs (asked for, or the fallback).
@@ -387,6 +397,7 @@ class MediaPipePose:
         upright: bool = True,
         device: str = "auto",
         landmark_net: Any = None,
+        landmarks: str = "auto",
     ) -> None:
         if mode not in ("video", "image"):
             raise ValueError(f"mode must be 'video' or 'image', not {mode!r}")
@@ -405,7 +416,7 @@ class MediaPipePose:
         self.duplicate_iou = float(duplicate_iou)
         self.tiles = bool(tiles)
         self.single_person = bool(single_person)
-        self.upright = _upright_estimator(device, landmark_net) if upright else None
+        self.upright = _upright_estimator(device, landmark_net, landmarks) if upright else None
         self.fallback_reason: str | None = None
         self._closed = False
         self._last_ts: int | None = None

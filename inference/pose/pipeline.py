@@ -12,7 +12,9 @@ each frame's region comes from the previous frame's landmarks, turned so the bod
 so a tucked, piked or inverted diver whom the person detector no longer finds is still seen.
 That pose enters the tracker as one more detection, so the tracker's gates still decide: a
 region that drifted onto a spectator is not taken for the athlete. The athlete's pose that the
-tracker chose is then refined on an upright region.
+tracker chose is then refined on an upright region, and read once more there by the accurate
+landmark network where one is installed and asked for (the athlete is followed with the faster
+one; see :mod:`inference.pose.landmark_models`).
 """
 
 from __future__ import annotations
@@ -224,10 +226,15 @@ class PoseRunner:
             refined = None
         if refined is None or refined.flag < MIN_PERSON_FLAG or refined.score < pose.score * KEEP_SHARE:
             return step
-        better = as_person(refined, "mp33", (rgb.shape[1], rgb.shape[0]))
+        size = (rgb.shape[1], rgb.shape[0])
+        better = as_person(refined, "mp33", size)
         chosen_box = pose_box(pose)
         if better is None or (chosen_box is not None and box_iou(better.bbox, chosen_box) < SAME_BODY_MIN_IOU):
             return step  # a refinement that moved to another body (or part of one) is no refinement
+        if self.upright.reads_every_frame:
+            read = as_person(self.upright.read(rgb, refined, MIN_PERSON_FLAG), "mp33", size)
+            if read is not None and box_iou(read.bbox, better.bbox) >= SAME_BODY_MIN_IOU:
+                better = read  # reported; the athlete is still followed from the refined landmarks
         if self._followed is not None and 0 < step.frame - self._followed[0] <= MAX_FOLLOW_GAP:
             gap = step.frame - self._followed[0]
             self._hip_motion = tuple(float(v) / gap for v in refined.hip - self._followed[1].hip)

@@ -9,7 +9,8 @@ body (a diver in a broadcast frame) is large enough for the detector, and then t
 at several turns. A body the detector finds again at another turn is read again while no
 reading of it is sure; a reading the landmark network itself says is nobody is dropped. Of
 the people found, the most prominent is kept: the largest in the picture among those nearly as
-confident as the most confident one.
+confident as the most confident one, and read once more with the accurate network where one is
+installed (``UprightEstimator.read``).
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ if TYPE_CHECKING:  # torch is imported only when a network runs
 MIN_PERSON_FLAG = 0.5
 # Quarter turns (degrees clockwise) the detector is shown the image at.
 DETECTOR_TURNS = (0, 90, 180, 270)
-# A still's body is refined from the person detector's rough keypoints, whose axis can be far
-# from the body's own, and re-centred on its own answer this many times: once more than while
-# following a video, where the previous frame's region is already close.
-STILL_PASSES = 2
+# A still's bodies are refined from the person detector's rough keypoints, whose axis can be
+# far from the body's own, and re-centred on their own answer this many times: enough to compare
+# them. The one kept is re-centred KEPT_PASSES times more before it is read (once more in all
+# than a body followed through a video, whose previous frame's region is already close).
+STILL_PASSES = 1
+KEPT_PASSES = 1
 # Readings at different turns whose boxes overlap more than this are one body.
 SAME_BODY_IOU = 0.5
 # A refined body this sure (flag x mean limb confidence) ends the search over turns.
@@ -114,7 +117,8 @@ def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstima
             bodies.append(_Body(box_of(searched.points) or (0.0, 0.0, float(width), float(height)), [searched]))
     if not bodies:
         return None
-    return as_person(_most_prominent([body.best for body in bodies], width, height), size=(width, height))
+    chosen = upright.settle(image, _most_prominent([body.best for body in bodies], width, height), KEPT_PASSES)
+    return as_person(upright.read(image, chosen, MIN_PERSON_FLAG), size=(width, height))
 
 
 @dataclass
@@ -165,6 +169,10 @@ def _add_reading(image: np.ndarray, upright: UprightEstimator, keypoints: np.nda
     if same is not None and same.best.score >= SURE_SCORE:
         return
     found = upright.refine(image, keypoints, STILL_PASSES)
+    if found is not None and found.flag < MIN_PERSON_FLAG:
+        # Not yet recognised as a person: re-centred as often as a kept body before it is given
+        # up (the detector's axis may have been far off, for a piked or inverted body).
+        found = upright.settle(image, found, KEPT_PASSES)
     if found is None or found.flag < MIN_PERSON_FLAG:
         return
     if same is None:

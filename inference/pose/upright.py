@@ -11,6 +11,8 @@ Three ways to choose the region the network looks at (see :mod:`inference.pose.b
 
 Each then re-centres the region on the network's own hip centre and body axis and runs once
 more (``passes``), which is what lets a region that started sideways settle on the body.
+``read`` gives the pose to report for a body found so: one pass of a more accurate network on
+the settled region, when one is installed (:mod:`inference.pose.landmark_models`).
 """
 
 from __future__ import annotations
@@ -68,11 +70,28 @@ class UprightEstimator:
     """The landmark network on upright regions chosen by follow / refine / search.
 
     passes: how many times a result is re-centred on its own hip centre and axis.
+    reader: the network whose one pass on a found body's settled region is reported (`read`);
+    None: the runner's own answer is.
+    reads_every_frame: whether a video's followed frames are read too, or only stills and
+    one-frame shots (:mod:`inference.pose.landmark_models`).
     """
 
-    def __init__(self, runner: LandmarkRunner | None = None, passes: int = 1) -> None:
+    def __init__(self, runner: LandmarkRunner | None = None, passes: int = 1,
+                 reader: LandmarkRunner | None = None, reads_every_frame: bool = True) -> None:
         self.runner = runner or LandmarkRunner()
         self.passes = int(passes)
+        self.reader = reader
+        self.reads_every_frame = reads_every_frame
+
+    def read(self, image: np.ndarray, found: Landmarks, min_flag: float) -> Landmarks:
+        """The landmarks to report for a body found by follow, recover, refine or search: the
+        reader's pass on the region found's own hip centre and axis give. found itself without
+        a reader, or when the reader's flag (below min_flag) says nobody is there."""
+        region = found.next_region() if self.reader is not None else None
+        if region is None:
+            return found
+        read = self.reader.run(image, [region])[0]
+        return read if read.flag >= min_flag else found
 
     def follow(self, image: np.ndarray, previous: Landmarks) -> Landmarks | None:
         """One pass on the region of the previous frame's landmarks: the next frame re-centres."""
@@ -91,7 +110,7 @@ class UprightEstimator:
         regions = [Region(region.cx + shift[0], region.cy + shift[1], region.side * RECOVER_ENLARGE,
                           region.turn + t) for t in turns]
         best = max(self.runner.run(image, regions), key=lambda r: r.score)
-        return self._settle(image, best, self.passes)
+        return self.settle(image, best, self.passes)
 
     def refine(self, image: np.ndarray, keypoints: np.ndarray, passes: int | None = None) -> Landmarks | None:
         """The landmarks on the upright region of a pose, re-centred `passes` times (default:
@@ -99,20 +118,21 @@ class UprightEstimator:
         region = region_of_pose(keypoints)
         if region is None:
             return None
-        return self._settle(image, self.runner.run(image, [region])[0], self.passes if passes is None else passes)
+        return self.settle(image, self.runner.run(image, [region])[0], self.passes if passes is None else passes)
 
     def search(self, image: np.ndarray, box: tuple[float, float, float, float],
                turns: tuple[float, ...] = SEARCH_TURNS) -> Search:
         found = self.runner.run(image, [region_of_box(box, t) for t in turns])
         ranked = sorted(found, key=lambda r: r.score, reverse=True)
-        best = self._settle(image, ranked[0], self.passes)
+        best = self.settle(image, ranked[0], self.passes)
         disagreement = 0.0
         if len(ranked) > 1:
             distance = np.linalg.norm(ranked[0].points[:, :2] - ranked[1].points[:, :2], axis=1)
             disagreement = float(np.median(distance) / ranked[0].region.side)
         return Search(best, disagreement)
 
-    def _settle(self, image: np.ndarray, result: Landmarks, passes: int) -> Landmarks:
+    def settle(self, image: np.ndarray, result: Landmarks, passes: int) -> Landmarks:
+        """result re-centred `passes` times on its own hip centre and axis."""
         for _ in range(passes):
             region = result.next_region()
             if region is None:

@@ -64,3 +64,16 @@ def test_device_cuda_without_a_gpu_is_refused_at_once(tmp_path, capsys, monkeypa
     assert main(["detect", str(folder), "--still", "--device", "cuda", "--out", str(out)]) == 1
     assert "no usable CUDA GPU" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_heavy_landmarks_without_the_network_installed_are_refused_at_once(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("PLUMB_MODELS", str(tmp_path / "no-models"))
+    folder = tmp_path / "stills"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "a.png"), np.zeros((40, 30, 3), np.uint8))
+    out = tmp_path / "poses.json"
+    assert main(["detect", str(folder), "--still", "--landmarks", "heavy", "--out", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert "heavy landmark network is not installed" in error and "packaging/setup.sh" in error
+    assert len(error.strip().splitlines()) == 1
+    assert not out.exists()

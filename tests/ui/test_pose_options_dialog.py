@@ -41,8 +41,8 @@ def onnx_file(tmp_path: Path) -> Path:
     return path
 
 
-def make_dialog(qtbot, initial=None, drawn=None, cuda=False) -> PoseOptionsDialog:
-    dialog = PoseOptionsDialog(initial, drawn, cuda=cuda)
+def make_dialog(qtbot, initial=None, drawn=None, cuda=False, heavy=True) -> PoseOptionsDialog:
+    dialog = PoseOptionsDialog(initial, drawn, cuda=cuda, heavy=heavy)
     qtbot.addWidget(dialog)
     return dialog
 
@@ -145,6 +145,19 @@ def test_cuda_is_offered_only_when_there_is_a_gpu(qtbot):
     assert with_gpu.options().device == "cuda"
 
 
+def test_the_heavy_landmark_network_is_offered_only_when_installed(qtbot):
+    without = make_dialog(qtbot, PoseOptions(landmarks="heavy"), heavy=False)
+    item = without.landmarks.model().item(without.landmarks.findData("heavy"))
+    assert not item.isEnabled() and "packaging/setup.sh" in item.toolTip()
+    assert without.options().landmarks == "auto", "a remembered heavy falls back to automatic here"
+    with_heavy = make_dialog(qtbot, PoseOptions(landmarks="heavy"), heavy=True)
+    assert with_heavy.options().landmarks == "heavy"
+    select(with_heavy.landmarks, "full")
+    assert with_heavy.options() == PoseOptions(landmarks="full")
+    select(with_heavy.backend, "onnx")
+    assert with_heavy.landmarks.isHidden(), "only the bundled MediaPipe model reads with it"
+
+
 def test_without_a_drawn_box_the_model_chooses_the_athlete(qtbot):
     dialog = make_dialog(qtbot, PoseOptions(start=StartBox(3, (1.0, 2.0, 3.0, 4.0))))
     assert not dialog.athlete_drawn.isEnabled() and dialog.athlete_auto.isChecked()
@@ -161,13 +174,15 @@ def test_choices_are_remembered_across_dialogs_and_runs_of_the_app(qtbot, onnx_f
     dialog.onnx_file.edit.setText(str(onnx_file))
     select(dialog.schema, "mp33")
     select(dialog.device, "cpu")
+    select(dialog.landmarks, "full")
     dialog.smooth.setValue(2.0)
     dialog.max_gap.setValue(9)
     dialog.rerun.setChecked(True)
     dialog.athlete_drawn.setChecked(True)
     first.choose(dialog.options(), clip_id=1)
 
-    kept = PoseOptions(backend="onnx", model=str(onnx_file), schema="mp33", device="cpu", smooth=2.0, max_gap=9)
+    kept = PoseOptions(backend="onnx", model=str(onnx_file), schema="mp33", device="cpu", smooth=2.0, max_gap=9,
+                       landmarks="full")
     later = PoseChoices(AppSettings(settings_path))  # a new window, after a restart
     assert later.options(1) == kept, "the athlete box and the one-off re-run are not kept past the session"
     again = make_dialog(qtbot, later.options(1))
@@ -185,7 +200,7 @@ def test_settings_written_by_hand_or_by_an_older_plumb_fall_back_to_the_defaults
     default = PoseOptions(backend="numbered", max_gap=4)
     assert load_pose_options(settings, default) == default, "nothing saved yet: the window's default"
     for key, value in (("backend", "openpose"), ("schema", "body25"), ("device", "tpu"), ("smooth", "lots"),
-                       ("max_gap", "")):
+                       ("max_gap", ""), ("landmarks", "huge")):
         settings._qsettings.setValue(f"pose/{key}", value)
     assert load_pose_options(settings, default) == PoseOptions(backend="numbered", max_gap=None)
 

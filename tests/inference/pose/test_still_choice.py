@@ -10,7 +10,7 @@ import pytest
 from inference.pose.base import PersonPose
 from inference.pose.blazepose import Landmarks, Region
 from inference.pose.base import square_tiles
-from inference.pose.still import CHECK_TURNS, STILL_PASSES, find_person, turn_points
+from inference.pose.still import CHECK_TURNS, KEPT_PASSES, MIN_PERSON_FLAG, STILL_PASSES, find_person, turn_points
 
 WIDTH, HEIGHT = 200, 300
 
@@ -76,6 +76,8 @@ class Upright:
         self.searched, self.flag = searched, flag
         self.searches: list[tuple] = []
         self.passes_asked: list[int | None] = []
+        self.settled: list[tuple[Landmarks, int]] = []
+        self.read_asked: list[tuple[Landmarks, float]] = []
 
     def refine(self, image: np.ndarray, keypoints: np.ndarray, passes: int | None = None) -> Landmarks:
         self.passes_asked.append(passes)
@@ -84,6 +86,14 @@ class Upright:
     def search(self, image, box, turns):  # noqa: ANN001, ANN201 - the UprightEstimator's signature
         self.searches.append((box, turns))
         return type("Search", (), {"best": self.searched})()
+
+    def settle(self, image: np.ndarray, result: Landmarks, passes: int) -> Landmarks:
+        self.settled.append((result, passes))
+        return result
+
+    def read(self, image: np.ndarray, found: Landmarks, min_flag: float) -> Landmarks:
+        self.read_asked.append((found, min_flag))
+        return found
 
 
 def test_a_body_read_unsurely_is_read_again_from_another_turn() -> None:
@@ -102,7 +112,18 @@ def test_a_body_read_surely_is_not_read_again() -> None:
     person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), detector, upright)
     assert person.score == pytest.approx(0.9)
     assert detector.turns_seen == [0] and upright.searches == []
-    assert upright.passes_asked == [STILL_PASSES]  # re-centred once more than a followed body
+    assert upright.passes_asked == [STILL_PASSES]
+
+
+def test_only_the_body_kept_is_settled_again_and_read() -> None:
+    near, far = (20.0, 20.0, 190.0, 290.0), (10.0, 10.0, 40.0, 50.0)
+    detector = Detector({0: _stick(far, 0.6), 90: _stick(near, 0.7)})
+    upright = Upright()
+    person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), detector, upright)
+    assert person.keypoints[:, :2].min(axis=0) == pytest.approx((20.0, 20.0))  # the larger body
+    assert len(upright.passes_asked) >= 2  # both bodies were refined ...
+    assert len(upright.settled) == 1 and upright.settled[0][1] == KEPT_PASSES  # ... one kept
+    assert upright.read_asked == [(upright.settled[0][0], MIN_PERSON_FLAG)]
 
 
 def test_when_every_reading_is_unsure_the_whole_image_is_searched() -> None:

@@ -256,3 +256,49 @@ def test_a_left_right_pair_whose_heatmaps_peak_on_one_joint_keeps_its_regressed_
     assert placed[2] == pytest.approx([20 * cell, 10 * cell], abs=1e-9)
     assert placed[3] == pytest.approx([40 * cell, 10 * cell], abs=1e-9)
     assert placed[4] == pytest.approx([32 * cell, 50 * cell], abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def heavy_reader() -> LandmarkRunner:
+    from inference.pose.landmark_models import heavy_model
+
+    path = heavy_model()
+    if path is None:
+        pytest.skip("the heavy landmark network is not installed (packaging/setup.sh fetches it)")
+    return LandmarkRunner.for_file(path)
+
+
+def test_a_body_found_with_full_is_reported_as_heavy_reads_it(runner: LandmarkRunner, heavy_reader) -> None:
+    rgb, box, truth = _coco_person()
+    found = UprightEstimator(runner).search(rgb, box).best
+    read = UprightEstimator(runner, reader=heavy_reader).read(rgb, found, min_flag=0.5)
+    direct = heavy_reader.run(rgb, [found.next_region()])[0]
+    assert read is not found and np.array_equal(read.points, direct.points)
+    assert read.flag > 0.5
+    from inference.skeletons import convert
+
+    labelled = truth[:, 2] > 0
+    coco = convert(read.points, "mp33", "coco17").keypoints[labelled, :2]
+    size = max(box[2] - box[0], box[3] - box[1])
+    assert np.median(np.linalg.norm(coco - truth[labelled, :2], axis=1)) < 0.1 * size
+    assert UprightEstimator(runner).read(rgb, found, min_flag=0.5) is found, "no reader: found is reported"
+
+
+def test_where_heavy_sees_nobody_the_body_found_is_kept(runner: LandmarkRunner, heavy_reader) -> None:
+    rgb, box, _ = _coco_person()
+    found = UprightEstimator(runner).search(rgb, box).best
+    blank = np.zeros_like(rgb)
+    assert UprightEstimator(runner, reader=heavy_reader).read(blank, found, min_flag=0.5) is found
+
+
+def test_the_heavy_file_runs_the_same_through_onnx_and_torch(heavy_reader) -> None:
+    from inference.pose.blazepose import LandmarkNet
+    from inference.pose.landmark_models import heavy_model
+
+    rng = np.random.default_rng(6)
+    image = cv2.GaussianBlur(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), (0, 0), 3)
+    regions = [Region(150.0, 110.0, 180.0, 0.3)]
+    a = LandmarkRunner(LandmarkNet(heavy_model())).run(image, regions)[0]
+    b = heavy_reader.run(image, regions)[0]
+    assert type(heavy_reader) is not LandmarkRunner
+    assert np.abs(a.points - b.points).max() < 0.05 and a.flag == pytest.approx(b.flag, abs=1e-4)
