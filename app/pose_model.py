@@ -177,13 +177,19 @@ def load_project_network(project) -> LandmarkNet:
 
 
 def evaluate_pose(project) -> dict:
-    """PCKh@0.5 and OKS of the project's pose model and of the bundled one, on corrected frames
-    the model was not trained on (its held-out frames; all corrected frames without a model)."""
+    """PCKh@0.5 and OKS of the project's pose model and of the bundled one (and of BlazePose
+    heavy where installed), on corrected frames the model was not trained on (its held-out
+    frames; all corrected frames without a model)."""
+    from inference.pose.landmark_models import heavy_model
+
     found = corrections(project)
     if not found:
         raise PlumbError("The project has no corrected frames to measure on; correct some frames first.")
     path = latest_pose_model(project)
     networks: dict[str, LandmarkRunner] = {"bundled": LandmarkRunner.for_inference()}
+    heavy = heavy_model()
+    if heavy is not None:
+        networks["heavy"] = LandmarkRunner.for_file(heavy)
     frames_used = found
     if path is not None:
         try:

@@ -1,13 +1,15 @@
 """Speed and memory of `plumb pose` against the backend alone and decoding alone.
 
     .venv/bin/python benchmarks/pose.py [VIDEO] [--frames N] [--long N] [--backend NAME]
+                                        [--landmarks auto|full|heavy]
 
 All three are measured in this run on the same frames:
   decode only      FrameSource sequential RGB frames
   backend alone    backend.detect on frames decoded beforehand (held in memory)
   plumb pose       the whole pipeline: decode, detect, track, convert, merge, write to SQLite
 Both are timed after their first frame (loading the models is not a per-frame cost).
-Target: pipeline time per frame at most 1.5 x the backend alone.
+Target: pipeline time per frame at most 1.5 x the backend alone. --landmarks heavy has every
+followed frame read again with BlazePose heavy (auto does so only on a GPU).
 --long N generates an N-frame 1080p clip (the input played back and forth) and reports RSS
 as `plumb pose` runs over it. Target: growth at most 100 MB after the first 500 frames.
 """
@@ -64,7 +66,8 @@ def backend_alone(video: Path, frames: int, backend_name: str) -> float:
     return elapsed / (frames - 1)
 
 
-def pipeline(video: Path, frames: int, backend_name: str, workdir: Path, rss_every: int = 0) -> tuple[float, list]:
+def pipeline(video: Path, frames: int, backend_name: str, workdir: Path, rss_every: int = 0,
+             landmarks: str = "auto") -> tuple[float, list]:
     project = Project.create(workdir / f"bench-{frames}")
     clip = project.add_video(video)
     samples: list[tuple[int, float]] = []
@@ -77,7 +80,7 @@ def pipeline(video: Path, frames: int, backend_name: str, workdir: Path, rss_eve
             samples.append((done, rss_mb()))
 
     stop_at = frames
-    options = PoseOptions(backend=backend_name)
+    options = PoseOptions(backend=backend_name, landmarks=landmarks)
     counter = {"n": 0}
 
     def cancel() -> bool:
@@ -115,6 +118,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--long", type=int, default=0, help="frames of the long memory run (e.g. 5000)")
     parser.add_argument("--backend", default="mediapipe")
+    parser.add_argument("--landmarks", default="auto", choices=("auto", "full", "heavy"))
     args = parser.parse_args()
     if not args.video.exists():
         sys.exit(f"{args.video} not found; pass a 1080p video")
@@ -122,12 +126,12 @@ def main() -> None:
         info = source.info
     frames = min(args.frames, info.frame_count)
     print(f"{args.video.name}: {info.width}x{info.height}, {info.frame_count} frames; {os.cpu_count()} CPUs; "
-          f"backend {args.backend}; {frames} frames per measurement")
+          f"backend {args.backend}; landmarks {args.landmarks}; {frames} frames per measurement")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         t_decode = decode_only(args.video, frames)
         t_backend = backend_alone(args.video, frames, args.backend)
-        t_pipeline, _ = pipeline(args.video, frames, args.backend, work)
+        t_pipeline, _ = pipeline(args.video, frames, args.backend, work, landmarks=args.landmarks)
         print(f"{'decode only':<28}{t_decode * 1000:8.1f} ms/frame {1 / t_decode:8.1f} fps")
         print(f"{'backend alone':<28}{t_backend * 1000:8.1f} ms/frame {1 / t_backend:8.1f} fps")
         print(f"{'plumb pose (pipeline)':<28}{t_pipeline * 1000:8.1f} ms/frame {1 / t_pipeline:8.1f} fps")
@@ -135,7 +139,7 @@ def main() -> None:
         if args.long:
             print(f"generating a {args.long}-frame clip ...", flush=True)
             clip = long_clip(args.video, args.long, work / "long.mp4")
-            t_long, samples = pipeline(clip, args.long, args.backend, work, rss_every=500)
+            t_long, samples = pipeline(clip, args.long, args.backend, work, rss_every=500, landmarks=args.landmarks)
             base = next((rss for done, rss in samples if done >= 500), samples[0][1])
             print(f"long run: {args.long} frames, {t_long * 1000:.1f} ms/frame")
             print("RSS MB: " + ", ".join(f"{done}: {rss:.0f}" for done, rss in samples))

@@ -23,6 +23,7 @@ from app.pose_accuracy import load_lsp, read_rgb  # noqa: E402
 from inference.metrics.keypoints import pckh  # noqa: E402
 from inference.pose.blazepose import LandmarkRunner  # noqa: E402
 from inference.pose.landmark_finetune import FinetuneConfig, LabelledFrame, finetune, predict_in_regions  # noqa: E402
+from inference.pose.landmark_models import heavy_model  # noqa: E402
 
 
 def frames_of(images) -> list[LabelledFrame]:
@@ -76,6 +77,9 @@ def main() -> None:
     tuned = predict_in_regions(LandmarkRunner.for_inference(result.net), test, "mpii16")
     report("bundled", bundled, test, inverted)
     report("fine-tuned", tuned, test, inverted)
+    heavy = heavy_model()
+    if heavy is not None:  # the reference a fine-tuned full network competes with in the product
+        report("heavy", predict_in_regions(LandmarkRunner.for_file(heavy), test, "mpii16"), test, inverted)
     # The labels teach positions only; the joints' confidences should stay what the network knew.
     drift = np.nanmean(np.abs(tuned[..., 2] - bundled[..., 2]))
     print(f"  joint confidence, mean change from the bundled network's: {drift:.3f}")

@@ -54,7 +54,7 @@ def cmd_evaluate_pose(args: argparse.Namespace) -> int:
         print_json(report)
         return 0
     print(f"Pose on {report['frames']} corrected frames the model was not trained on:")
-    for name in ("project", "bundled"):
+    for name in ("project", "bundled", "heavy"):
         if name in report:
             print(f"  {name:<8} PCKh@0.5 {report[name]['pckh']:.3f}   OKS {report[name]['oks']:.3f}")
     return 0

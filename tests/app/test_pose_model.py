@@ -54,6 +54,9 @@ def test_train_registers_a_model_with_both_validation_figures_and_evaluate_reads
     report = json.loads(capsys.readouterr().out)
     assert report["frames"] == metrics["n_val"]
     assert set(report) >= {"project", "bundled"}
+    from inference.pose.landmark_models import heavy_model
+
+    assert ("heavy" in report) == (heavy_model() is not None)
     assert report["project"]["pckh"] == pytest.approx(metrics["val_pckh"], abs=1e-3)
 
 
