@@ -3,7 +3,9 @@ and a backflip (Sports2D's demo), by the same tracker fed with
 
 * before: MediaPipe's detector and landmark graph, and its graph on quarter-turned crops when
   the athlete is missed (upright=False);
-* after: the same detections plus the athlete followed and refined on upright regions.
+* after: the same detections plus the athlete followed and refined on upright regions;
+* heavy: as after, each frame's pose read again with BlazePose heavy (--landmarks heavy), where
+  it is installed.
 
 Prints per clip the frames where the athlete has a pose, the frames found again after a loss,
 the mean confidence of the limb joints, and ms per frame. With --sheet DIR it also writes one
@@ -26,6 +28,7 @@ from PIL import Image, ImageSequence
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from inference.pose.landmark_models import heavy_model  # noqa: E402
 from inference.pose.mediapipe_backend import MediaPipePose  # noqa: E402
 from inference.pose.pipeline import PoseRunner  # noqa: E402
 from inference.skeletons import get_skeleton  # noqa: E402
@@ -52,8 +55,8 @@ def read_frames(path: Path) -> list[np.ndarray]:
     return frames
 
 
-def run(frames: list[np.ndarray], upright: bool):
-    backend = MediaPipePose(mode="video", upright=upright, device="cpu")
+def run(frames: list[np.ndarray], upright: bool, landmarks: str = "auto"):
+    backend = MediaPipePose(mode="video", upright=upright, device="cpu", landmarks=landmarks)
     height, width = frames[0].shape[:2]
     runner = PoseRunner(backend, "mpii16", image_size=(width, height))
     stream = ((i, rgb, round(i * 1000 / 30)) for i, rgb in enumerate(frames))
@@ -103,8 +106,11 @@ def main() -> None:
             continue
         frames = read_frames(path)
         print(f"{name}: {len(frames)} frames, {frames[0].shape[1]}x{frames[0].shape[0]}")
-        for label, upright in (("before", False), ("after", True)):
-            results, seconds = run(frames, upright)
+        methods = [("before", False, "auto"), ("after", True, "auto")]
+        if heavy_model() is not None:
+            methods.append(("heavy", True, "heavy"))
+        for label, upright, landmarks in methods:
+            results, seconds = run(frames, upright, landmarks)
             found = [r for r in results if r.keypoints is not None]
             limbs = [float(np.nanmean(r.keypoints[[0, 1, 4, 5, 10, 11, 14, 15], 2])) for r in found]
             print(f"  {label:<7} athlete on {len(found):3d}/{len(results)} frames, "

@@ -164,8 +164,8 @@ def _pose_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu or cuda")
     parser.add_argument("--landmarks", choices=LANDMARK_MODELS, default="auto",
                         help="mediapipe: the network each pose is finally read with: heavy (BlazePose heavy, "
-                             "the most accurate; a pass costs 3.5x full's), full, or auto (heavy on still images "
-                             "and one-frame shots, and on every frame on a GPU)")
+                             "the most accurate; a pass costs 3.5x full's) on every frame, full, or auto (heavy on "
+                             "still images, one-frame shots and the frames full is unsure of; every frame on a GPU)")
     parser.add_argument("--json", action="store_true")
 
 

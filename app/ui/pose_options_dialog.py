@@ -34,7 +34,7 @@ BACKENDS = (("Bundled MediaPipe model", "mediapipe"), ("ONNX model file…", "on
 SCHEMAS = (("MPII-16", "mpii16"), ("COCO-17", "coco17"), ("MediaPipe-33", "mp33"))
 DEVICES = (("Automatic (GPU when present)", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda"))
 NO_CUDA = "This machine has no usable CUDA GPU (torch.cuda.is_available() is false)."
-LANDMARKS = (("Automatic (heavy on stills, and on every frame on a GPU)", "auto"),
+LANDMARKS = (("Automatic (heavy on stills and unsure frames; every frame on a GPU)", "auto"),
              ("Heavy on every frame (most accurate)", "heavy"), ("Full (fastest)", "full"))
 NO_HEAVY = "The heavy landmark network is not installed: run bash packaging/setup.sh."
 NO_BOX_HINT = "Draw the athlete's box on a frame first (Edit ▸ Add Athlete Box, B)."

@@ -13,10 +13,11 @@
 A pose found with ``full`` can be read once more with ``heavy`` on the region ``full`` settled
 on (:meth:`inference.pose.upright.UprightEstimator.read`): the cheap network does the many
 passes of searching and following, the accurate one the single pass whose answer is reported.
-The choice ``auto`` does so where that pass costs little beside the rest: on a still image or
-a one-frame shot (a still's search takes a dozen passes), and on every frame of a video on a
-GPU. On a CPU, reading every frame of a video would double the time a frame takes; ``heavy``
-asks for it anyway, ``full`` never reads again.
+The choice ``auto`` does so on a still image or a one-frame shot (a still's search takes a
+dozen passes: one more costs little), on every frame of a video on a GPU, and on a CPU on the
+video frames where ``full``'s reading is unsure (below the still search's SURE_SCORE: a
+tumbling, tucked or blurred body), since reading every frame there would double the time a
+frame takes. ``heavy`` reads every frame, ``full`` none.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import math
 import os
 import sys
 import tarfile
@@ -71,9 +73,14 @@ def resolve(choice: str) -> Path | None:
     return path
 
 
-def reads_every_frame(choice: str, device: str) -> bool:
-    """Whether a video's followed frames are read with the heavy network too (see above)."""
-    return choice == "heavy" or (choice == "auto" and device != "cpu")
+def video_read_below(choice: str, device: str) -> float:
+    """A video frame's reading is read again with the heavy network when its score is below
+    this: inf (every frame), SURE_SCORE (unsure frames) or 0 (none); see above."""
+    from inference.pose.still import SURE_SCORE
+
+    if choice == "heavy" or (choice == "auto" and device != "cpu"):
+        return math.inf
+    return SURE_SCORE if choice == "auto" else 0.0
 
 
 def _sha512(data: bytes) -> str:

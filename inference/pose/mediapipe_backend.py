@@ -321,7 +321,7 @@ def _upright_estimator(device: str, net: Any = None, landmarks: str = "auto"):
     one has them read by the accurate network when `landmarks` asks for it."""
     from inference.devices import pick_device
     from inference.pose.blazepose import LandmarkRunner
-    from inference.pose.landmark_models import reads_every_frame, resolve
+    from inference.pose.landmark_models import resolve, video_read_below
     from inference.pose.upright import UprightEstimator
 
     try:
@@ -331,7 +331,7 @@ def _upright_estimator(device: str, net: Any = None, landmarks: str = "auto"):
     reading = resolve(landmarks) if net is None else None
     reader = None if reading is None else LandmarkRunner.for_file(reading, device=torch_device)
     return UprightEstimator(LandmarkRunner.for_inference(net, device=torch_device), reader=reader,
-                            reads_every_frame=reads_every_frame(landmarks, torch_device.type))
+                            read_below=video_read_below(landmarks, torch_device.type))
 
 
 
@@ -367,8 +367,8 @@ class MediaPipePose:
         landmark_net: a fine-tuned LandmarkNet to run instead of the bundled one (upright only).
         landmarks: the network the pose found is finally read with (upright only, not with a
             landmark_net): "heavy" (every frame), "full" (the one it was found with), or
-            "auto" (heavy when installed: on stills and one-frame shots, and on every frame on
-            a GPU; :mod:`inference.pose.landmark_models`).
+            "auto" (heavy when installed: on stills and one-frame shots, on every frame on a
+            GPU, on a CPU where full's reading is unsure; :mod:`inference.pose.landmark_models`).
 
     Attributes:
         single_person: True when the legacy one-person graph runs (asked for, or the fallback).

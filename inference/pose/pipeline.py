@@ -13,8 +13,8 @@ so a tucked, piked or inverted diver whom the person detector no longer finds is
 That pose enters the tracker as one more detection, so the tracker's gates still decide: a
 region that drifted onto a spectator is not taken for the athlete. The athlete's pose that the
 tracker chose is then refined on an upright region, and read once more there by the accurate
-landmark network where one is installed and asked for (the athlete is followed with the faster
-one; see :mod:`inference.pose.landmark_models`).
+landmark network where one is installed and the reading calls for it (the athlete is followed
+with the faster one; see :mod:`inference.pose.landmark_models`).
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ class PoseRunner:
         chosen_box = pose_box(pose)
         if better is None or (chosen_box is not None and box_iou(better.bbox, chosen_box) < SAME_BODY_MIN_IOU):
             return step  # a refinement that moved to another body (or part of one) is no refinement
-        if self.upright.reads_every_frame:
+        if refined.score < self.upright.read_below:
             read = as_person(self.upright.read(rgb, refined, MIN_PERSON_FLAG), "mp33", size)
             if read is not None and box_iou(read.bbox, better.bbox) >= SAME_BODY_MIN_IOU:
                 better = read  # reported; the athlete is still followed from the refined landmarks

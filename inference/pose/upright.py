@@ -72,16 +72,16 @@ class UprightEstimator:
     passes: how many times a result is re-centred on its own hip centre and axis.
     reader: the network whose one pass on a found body's settled region is reported (`read`);
     None: the runner's own answer is.
-    reads_every_frame: whether a video's followed frames are read too, or only stills and
-    one-frame shots (:mod:`inference.pose.landmark_models`).
+    read_below: a video's followed frames are read only when their score is below this (inf:
+    every frame; :mod:`inference.pose.landmark_models`). Stills and one-frame shots always are.
     """
 
     def __init__(self, runner: LandmarkRunner | None = None, passes: int = 1,
-                 reader: LandmarkRunner | None = None, reads_every_frame: bool = True) -> None:
+                 reader: LandmarkRunner | None = None, read_below: float = math.inf) -> None:
         self.runner = runner or LandmarkRunner()
         self.passes = int(passes)
         self.reader = reader
-        self.reads_every_frame = reads_every_frame
+        self.read_below = float(read_below)
 
     def read(self, image: np.ndarray, found: Landmarks, min_flag: float) -> Landmarks:
         """The landmarks to report for a body found by follow, recover, refine or search: the

@@ -16,13 +16,13 @@ from tests.conftest import shared_data
 FIRST, LAST = 30, 95  # the athlete is the only one moving at the start; the walker enters later
 
 
-def _frames() -> list[np.ndarray]:
+def _frames(first: int = FIRST, last: int = LAST) -> list[np.ndarray]:
     capture = cv2.VideoCapture(str(shared_data("sports2d-demo", "demo.mp4")))
     frames = []
-    for index in range(LAST):
+    for index in range(last):
         ok, bgr = capture.read()
         assert ok, f"frame {index} could not be decoded"
-        if index >= FIRST:
+        if index >= first:
             # Half size: the test is about following, and half the pixels decode and run faster.
             frames.append(cv2.cvtColor(cv2.resize(bgr, None, fx=0.5, fy=0.5), cv2.COLOR_BGR2RGB))
     capture.release()
@@ -72,3 +72,43 @@ def test_a_one_frame_shot_of_a_video_is_searched_as_a_still() -> None:
     np.testing.assert_allclose(found["video"].keypoints, found["image"].keypoints)
     x1, y1, x2, y2 = found["video"].bbox
     assert 200 < (x1 + x2) / 2 < 350 and 100 < (y1 + y2) / 2 < 220  # the diver, mid-picture
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_followed_frames_are_read_with_heavy_where_the_choice_says() -> None:
+    """auto on a CPU reads again only the frames full is unsure of, heavy every frame, full
+    none; what is reported is the heavy reading, while the athlete is followed as before."""
+    from inference.pose.landmark_models import heavy_model
+    from inference.pose.still import SURE_SCORE
+
+    if heavy_model() is None:
+        pytest.skip("the heavy landmark network is not installed (packaging/setup.sh fetches it)")
+    frames = _frames(85, 115)  # the last jumping jacks (read surely) and the run-up to the flip
+    height, width = frames[0].shape[:2]
+    runs = {}
+    for choice in ("full", "auto", "heavy"):
+        with MediaPipePose(mode="video", device="cpu", landmarks=choice) as backend:
+            read, asked = backend.upright.read, []
+
+            def counted(image, found, min_flag, read=read, asked=asked):
+                answer = read(image, found, min_flag)
+                asked.append((found.score, answer))
+                return answer
+
+            backend.upright.read = counted
+            runner = PoseRunner(backend, "mpii16", image_size=(width, height))
+            results = list(runner.run(((i, rgb, round(i * 1000 / 30)) for i, rgb in enumerate(frames)),
+                                      lambda i: frames[i]))
+        runs[choice] = (results, asked)
+    assert runs["full"][1] == []
+    heavy_results, heavy_asked = runs["heavy"]
+    assert len(heavy_asked) >= 25  # every refined frame
+    unsure = sum(score < SURE_SCORE for score, _ in heavy_asked)
+    assert 0 < unsure < len(heavy_asked)
+    assert all(score < SURE_SCORE for score, _ in runs["auto"][1]) and len(runs["auto"][1]) == unsure
+    # The same frames have the athlete; the heavy run reports other joints than the full one.
+    assert [r.keypoints is None for r in heavy_results] == [r.keypoints is None for r in runs["full"][0]]
+    moved = [np.nanmedian(np.linalg.norm(h.keypoints[:, :2] - f.keypoints[:, :2], axis=1))
+             for h, f in zip(heavy_results, runs["full"][0]) if h.keypoints is not None]
+    assert np.median(moved) > 0.5

@@ -7,12 +7,14 @@ the file whose digest is the published network's."""
 from __future__ import annotations
 
 import io
+import math
 import tarfile
 
 import pytest
 
 from inference.pose import landmark_models as lm
 from inference.pose.base import PoseBackendError
+from inference.pose.still import SURE_SCORE
 
 
 def _tarball(members: dict[str, bytes]) -> bytes:
@@ -80,6 +82,6 @@ def test_choices_resolve_to_the_installed_file_or_say_how_to_install_it(tmp_path
 
 
 @pytest.mark.parametrize(("choice", "device", "expected"), [
-    ("auto", "cpu", False), ("auto", "cuda", True), ("heavy", "cpu", True), ("full", "cuda", False)])
-def test_every_video_frame_is_read_again_where_it_costs_little_or_when_asked(choice, device, expected) -> None:
-    assert lm.reads_every_frame(choice, device) is expected
+    ("auto", "cpu", SURE_SCORE), ("auto", "cuda", math.inf), ("heavy", "cpu", math.inf), ("full", "cuda", 0.0)])
+def test_video_frames_are_read_again_where_it_costs_little_where_unsure_or_when_asked(choice, device, expected) -> None:
+    assert lm.video_read_below(choice, device) == expected
