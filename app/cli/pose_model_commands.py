@@ -18,7 +18,7 @@ def _epoch_line(epoch) -> None:
 
 
 def cmd_train_pose(args: argparse.Namespace) -> int:
-    from app.pose_model import train_pose_model
+    from app.pose_model import heavy_clause, train_pose_model
     from app.project import Project
     from inference.devices import pick_device
     from inference.pose.landmark_finetune import FinetuneConfig
@@ -40,7 +40,7 @@ def cmd_train_pose(args: argparse.Namespace) -> int:
     m = outcome.metrics
     print(f"Trained a pose model: {outcome.record.path}")
     print(f"  validation PCKh@0.5 {m['val_pckh']:.3f} (bundled model on the same {m['n_val']} frames: "
-          f"{m['bundled_val_pckh']:.3f}); trained on {m['n_train']} corrected frames")
+          f"{m['bundled_val_pckh']:.3f}{heavy_clause(m)}); trained on {m['n_train']} corrected frames")
     return 0
 
 

@@ -66,9 +66,12 @@ def corrections_line(project) -> tuple[str, bool]:
 
 
 def outcome_line(metrics: dict) -> str:
+    from app.pose_model import heavy_clause
+
     return (f"Trained: PCKh@0.5 {metrics['val_pckh']:.3f} on {metrics['n_val']} held-out frames, against "
-            f"{metrics['bundled_val_pckh']:.3f} for the bundled model. Auto-annotation uses it with the "
-            "backend \"project\" (Pose ▸ Auto-Annotation Settings…).")
+            f"{metrics['bundled_val_pckh']:.3f} for the bundled model{heavy_clause(metrics)}. Auto-annotation "
+            "uses it with the backend \"project\" (Pose ▸ Auto-Annotation Settings…).")
+
 
 
 class PoseTrainingDialog(QDialog):

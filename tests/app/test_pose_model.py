@@ -43,6 +43,10 @@ def test_train_registers_a_model_with_both_validation_figures_and_evaluate_reads
     assert (metrics["n_train"], metrics["n_val"]) == (23, 5)
     # the bundled network cannot read the drawn figure; one epoch on its labels can
     assert metrics["bundled_val_pckh"] < 0.3 and metrics["val_pckh"] > metrics["bundled_val_pckh"] + 0.2
+    from inference.pose.landmark_models import heavy_model
+
+    # BlazePose heavy, which reads the bundled model's poses, measured on the same frames
+    assert ("heavy_val_pckh" in metrics) == (heavy_model() is not None)
     with Project.open(project) as p:
         path = latest_pose_model(p)
     assert path is not None and path.is_file()
@@ -52,6 +56,8 @@ def test_train_registers_a_model_with_both_validation_figures_and_evaluate_reads
 
     assert main(["evaluate", str(project), "--task", "pose", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
+    if "heavy" in report:
+        assert report["heavy"]["pckh"] == pytest.approx(metrics["heavy_val_pckh"], abs=1e-3)
     assert report["frames"] == metrics["n_val"]
     assert set(report) >= {"project", "bundled"}
     from inference.pose.landmark_models import heavy_model
@@ -114,3 +120,12 @@ def test_backend_project_without_a_model_is_a_one_line_error(project, capsys):
     assert main(["pose", str(project), "--clip", "1", "--backend", "project"]) == 1
     err = capsys.readouterr().err.strip()
     assert "no fine-tuned pose model yet" in err and len(err.splitlines()) == 1
+
+
+def test_the_outcome_names_heavy_when_it_reads_the_held_out_frames_better():
+    from app.pose_model import heavy_clause
+
+    base = {"val_pckh": 0.70, "bundled_val_pckh": 0.60, "n_val": 5}
+    assert heavy_clause(base) == ""
+    assert heavy_clause({**base, "heavy_val_pckh": 0.65}) == " and 0.650 for BlazePose heavy"
+    assert heavy_clause({**base, "heavy_val_pckh": 0.75}).endswith("which reads these frames better")
