@@ -49,6 +49,14 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
+def grey_out(combo: QComboBox, value: str, reason: str) -> None:
+    """The combo's item for value shown but not choosable, and why (on it and on the combo)."""
+    item = combo.model().item(combo.findData(value))
+    item.setEnabled(False)
+    item.setToolTip(reason)
+    combo.setToolTip(reason)
+
+
 def drawn_athlete_box(editor: FrameEditor) -> StartBox | None:
     """The athlete box drawn on the canvas now, on the frame on screen, or None."""
     if editor.frame is None or editor.pose is None or editor.pose.bbox is None:
@@ -165,10 +173,7 @@ class PoseOptionsDialog(QDialog):
             self.device.addItem(label, name)
         self.cuda = cuda_available() if cuda is None else cuda
         if not self.cuda:
-            item = self.device.model().item(self.device.findData("cuda"))
-            item.setEnabled(False)
-            item.setToolTip(NO_CUDA)
-            self.device.setToolTip(NO_CUDA)
+            grey_out(self.device, "cuda", NO_CUDA)
         self.landmarks = QComboBox(self)
         for label, name in LANDMARKS:
             self.landmarks.addItem(label, name)
@@ -177,10 +182,7 @@ class PoseOptionsDialog(QDialog):
                                   "is more accurate on inverted and tucked bodies; a pass costs 3.5 times "
                                   "full's, so on a CPU it doubles the time a video frame takes.")
         if not self.heavy:
-            item = self.landmarks.model().item(self.landmarks.findData("heavy"))
-            item.setEnabled(False)
-            item.setToolTip(NO_HEAVY)
-            self.landmarks.setToolTip(NO_HEAVY)
+            grey_out(self.landmarks, "heavy", NO_HEAVY)
         self.smooth = QDoubleSpinBox(self)
         self.smooth.setRange(0.0, MAX_SMOOTH)
         self.smooth.setSingleStep(0.5)

@@ -135,23 +135,23 @@ def test_ok_is_disabled_while_the_model_file_is_missing_and_says_why(qtbot, onnx
     assert ok_button(dialog).isEnabled()
 
 
-def test_cuda_is_offered_only_when_there_is_a_gpu(qtbot):
-    without = make_dialog(qtbot, PoseOptions(device="cuda"), cuda=False)
-    item = without.device.model().item(without.device.findData("cuda"))
-    assert not item.isEnabled() and "no usable CUDA GPU" in item.toolTip()
-    assert without.options().device == "auto", "a remembered cuda falls back to automatic here"
-    with_gpu = make_dialog(qtbot, PoseOptions(device="cuda"), cuda=True)
-    assert with_gpu.device.model().item(with_gpu.device.findData("cuda")).isEnabled()
-    assert with_gpu.options().device == "cuda"
+@pytest.mark.parametrize(("field", "value", "hint"), [
+    ("device", "cuda", "no usable CUDA GPU"), ("landmarks", "heavy", "packaging/setup.sh")])
+def test_what_this_machine_lacks_is_greyed_out_with_the_reason(qtbot, field, value, hint):
+    """A CUDA GPU, the heavy landmark network: offered only where present."""
+    remembered = PoseOptions(**{field: value})
+    for present in (False, True):
+        dialog = make_dialog(qtbot, remembered, **{value: present})
+        combo = getattr(dialog, field)
+        item = combo.model().item(combo.findData(value))
+        assert item.isEnabled() is present
+        assert (hint in item.toolTip()) is not present
+        # a remembered choice falls back to automatic where it is absent
+        assert getattr(dialog.options(), field) == (value if present else "auto")
 
 
-def test_the_heavy_landmark_network_is_offered_only_when_installed(qtbot):
-    without = make_dialog(qtbot, PoseOptions(landmarks="heavy"), heavy=False)
-    item = without.landmarks.model().item(without.landmarks.findData("heavy"))
-    assert not item.isEnabled() and "packaging/setup.sh" in item.toolTip()
-    assert without.options().landmarks == "auto", "a remembered heavy falls back to automatic here"
+def test_the_landmark_network_is_chosen_for_the_bundled_model_only(qtbot):
     with_heavy = make_dialog(qtbot, PoseOptions(landmarks="heavy"), heavy=True)
-    assert with_heavy.options().landmarks == "heavy"
     select(with_heavy.landmarks, "full")
     assert with_heavy.options() == PoseOptions(landmarks="full")
     select(with_heavy.backend, "onnx")
