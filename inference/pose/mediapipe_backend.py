@@ -568,8 +568,8 @@ class MediaPipePose:
         one is sure: a sideways body can fool both the upright crop and the quarter-turn search
         into a confident half-right answer. A result whose hips fall outside the box, or that
         the network does not take for a person, is not a candidate (never a neighbour); with
-        none, MediaPipe's own graph on turned crops has its turn. The one kept is read with the
-        accurate network as a still's body is (image mode), or a followed frame's (video mode)."""
+        none, MediaPipe's own graph on turned crops has its turn. In image mode the one kept is
+        read with the accurate network, as a still's body is."""
         assert self.upright is not None
         candidates = []
 
@@ -596,8 +596,10 @@ class MediaPipePose:
         best = max(candidates, key=lambda r: r.score, default=None)
         if best is None or best.score < self.min_confidence:
             return None
-        # Reported as a still's body or a followed frame's is (landmark_models): read once more.
-        if self.mode == "image" or best.score < self.upright.read_below:
+        # Reported as a still's body is (landmark_models): read once more. A video's estimate
+        # is a candidate for the tracker, whose choice the pipeline reads: the tracker compares
+        # it with boxes of the fast network's readings.
+        if self.mode == "image":
             best = self.upright.read(rgb, best, MIN_PERSON_FLAG)
         return as_person(best, self.schema, (rgb.shape[1], rgb.shape[0]))
 

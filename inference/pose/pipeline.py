@@ -37,7 +37,7 @@ from inference.pose.tracking import (
 )
 from inference.pose.camera_motion import CameraMotion, chain_motions, is_identity, transform_points
 from inference.pose.shot_cuts import ShotCuts
-from inference.pose.still import MIN_PERSON_FLAG, as_person, find_person
+from inference.pose.still import MIN_PERSON_FLAG, as_person, find_person, recognised
 from inference.skeletons import convert, get_skeleton
 
 if TYPE_CHECKING:
@@ -281,8 +281,15 @@ class PoseRunner:
             lambda local, box: self.backend.estimate(frame_at(first + local), box),
             image_size=self.image_size, config=self.config, auto_frames=self.auto_frames,
             cameras=cameras if len(cameras) == len(buffer) else None,
+            is_person=None if self.upright is None else (
+                lambda local, pose: self._is_person(frame_at(first + local), pose)),
         )
         return [TrackStep(first + s.frame, s.pose, s.status, s.distance, s.predicted) for s in steps]
+
+    def _is_person(self, rgb: np.ndarray, pose: PersonPose) -> bool:
+        """Whether the landmark network recognises a body in a person the detector found (the
+        check an automatically chosen athlete must pass, as a still's people do)."""
+        return pose.schema != "mp33" or recognised(rgb, self.upright, np.asarray(pose.keypoints)) is not None
 
     def _continue_from(self, steps: list[TrackStep]) -> AthleteTracker | None:
         confirmed = [s for s in steps if s.pose is not None and s.box is not None]

@@ -168,17 +168,24 @@ def _add_reading(image: np.ndarray, upright: UprightEstimator, keypoints: np.nda
     same = next((body for body in bodies if box_iou(box, body.box) > SAME_BODY_IOU), None)
     if same is not None and same.best.score >= SURE_SCORE:
         return
-    found = upright.refine(image, keypoints, STILL_PASSES)
-    if found is not None and found.flag < MIN_PERSON_FLAG:
-        # Not yet recognised as a person: re-centred as often as a kept body before it is given
-        # up (the detector's axis may have been far off, for a piked or inverted body).
-        found = upright.settle(image, found, KEPT_PASSES)
-    if found is None or found.flag < MIN_PERSON_FLAG:
+    found = recognised(image, upright, keypoints)
+    if found is None:
         return
     if same is None:
         bodies.append(_Body(box, [found]))
     else:
         same.readings.append(found)
+
+
+def recognised(image: np.ndarray, upright: UprightEstimator, keypoints: np.ndarray) -> Landmarks | None:
+    """A detector's person (MediaPipe-33 keypoints) refined on an upright region, or None when
+    the landmark network says nobody is there."""
+    found = upright.refine(image, keypoints, STILL_PASSES)
+    if found is not None and found.flag < MIN_PERSON_FLAG:
+        # Not yet recognised as a person: re-centred as often as a kept body before it is given
+        # up (the detector's axis may have been far off, for a piked or inverted body).
+        found = upright.settle(image, found, KEPT_PASSES)
+    return found if found is not None and found.flag >= MIN_PERSON_FLAG else None
 
 
 def _most_prominent(found: list[Landmarks], width: int, height: int) -> Landmarks:

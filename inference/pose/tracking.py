@@ -359,11 +359,17 @@ class AthleteWeights:
     confidence: float = 0.5
 
 
+# How many of a person's most confident detections an automatic athlete check may look at.
+SUREST_KEPT = 3
+
+
 @dataclass(frozen=True)
 class AthleteCandidate:
     """One person linked over the first frames, with the parts of its score.
 
     frame/pose: the person's first detection in the window (frame counts from the window start).
+    surest: (frame, pose) of the person's most confident detections in the window, at most
+    SUREST_KEPT of them, most confident first.
     """
 
     frame: int
@@ -375,6 +381,7 @@ class AthleteCandidate:
     motion: float
     confidence: float
     frames_seen: int
+    surest: tuple[tuple[int, PersonPose], ...] = ()
 
 
 def _link(detections: Sequence[Sequence[PersonPose]], cfg: TrackerConfig,
@@ -489,7 +496,8 @@ def rank_athletes(detections_over_first_frames: Sequence[Sequence[PersonPose]],
                      motion=r["motion"] / max_motion if max_motion > 0 else 0.0,
                      confidence=float(np.clip(r["confidence"], 0, 1)))
         score = sum(getattr(w, k) * v for k, v in parts.items())
-        candidates.append(AthleteCandidate(tr[0][0], tr[0][1], score, frames_seen=len(tr), **parts))
+        surest = tuple((f, pose) for f, pose, _ in sorted(tr, key=lambda e: -e[1].score)[:SUREST_KEPT])
+        candidates.append(AthleteCandidate(tr[0][0], tr[0][1], score, frames_seen=len(tr), surest=surest, **parts))
     candidates.sort(key=lambda c: (c.presence >= min_presence, c.score), reverse=True)
     return candidates
 
@@ -544,7 +552,8 @@ def track_sequence(detections_per_frame: Sequence[Sequence[PersonPose]],
                    image_size: tuple[int, int] | None = None,
                    config: TrackerConfig | None = None,
                    auto_frames: int = 20, backward: bool = True,
-                   cameras: Sequence[np.ndarray | None] | None = None) -> list[TrackStep]:
+                   cameras: Sequence[np.ndarray | None] | None = None,
+                   is_person: Callable[[int, PersonPose], bool] | None = None) -> list[TrackStep]:
     """One TrackStep per frame of a clip (index = frame).
 
     start None chooses the athlete automatically from the first `auto_frames` frames
@@ -553,6 +562,11 @@ def track_sequence(detections_per_frame: Sequence[Sequence[PersonPose]],
     the frames before it are tracked the same way in reverse order (otherwise they are lost).
     cameras[f], one per frame, is the camera's 2x3 motion from frame f - 1 to frame f
     (CameraMotion.update's; None = no motion; cameras[0] is not used).
+    is_person(frame, pose): a check an automatically chosen athlete must pass on one of its
+    most confident detections (a second network's "is this a body?"; a tumbling body can fail
+    it on one frame); the next-ranked person is tried when all fail, and with none passing
+    every frame is lost: a detector's false positive (a logo, a reflection) is never followed
+    as the athlete.
     """
     n = len(detections_per_frame)
     if cameras is not None and len(cameras) != n:
@@ -563,7 +577,8 @@ def track_sequence(detections_per_frame: Sequence[Sequence[PersonPose]],
     if start is None:
         if image_size is None:
             raise ValueError("automatic start needs image_size=(width, height)")
-        chosen = choose_athlete(detections_per_frame[:auto_frames], image_size, config)
+        ranked = rank_athletes(detections_per_frame[:auto_frames], image_size, config)
+        chosen = next((c for c in ranked if is_person is None or any(is_person(*s) for s in c.surest)), None)
         if chosen is None:
             return lost
         frame, box = chosen.frame, pose_box(chosen.pose)

@@ -112,3 +112,21 @@ def test_followed_frames_are_read_with_heavy_where_the_choice_says() -> None:
     moved = [np.nanmedian(np.linalg.norm(h.keypoints[:, :2] - f.keypoints[:, :2], axis=1))
              for h, f in zip(heavy_results, runs["full"][0]) if h.keypoints is not None]
     assert np.median(moved) > 0.5
+
+
+@pytest.mark.shared_data
+def test_a_shot_whose_only_detection_is_no_body_is_lost() -> None:
+    """The last shot of MTL-AQA's dive (frames 16-20, the diver entering the water): MediaPipe's
+    detector finds only a small mark in the corner of the picture, which the landmark network
+    sees no body in. Chosen automatically as the athlete, it was reported on two frames."""
+    from PIL import Image, ImageSequence
+
+    with Image.open(shared_data("MTL-AQA", "media", "diving_sample.gif")) as gif:
+        frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(gif)][16:]
+    height, width = frames[0].shape[:2]
+    with MediaPipePose(mode="video", device="cpu") as backend:
+        runner = PoseRunner(backend, "mpii16", image_size=(width, height))
+        results = list(runner.run(((i, rgb, round(i * 1000 / 30)) for i, rgb in enumerate(frames)),
+                                  lambda i: frames[i]))
+    assert sum(r.people for r in results) >= 1, "the detector does report something"
+    assert all(r.keypoints is None and r.status == "lost" for r in results)

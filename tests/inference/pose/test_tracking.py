@@ -105,6 +105,35 @@ def test_choose_athlete_with_a_panning_camera():
     assert names[id(choose_athlete(frames, IMAGE).pose)] == "athlete"
 
 
+def test_an_automatic_athlete_the_person_check_refuses_is_passed_over():
+    """A detector's false positive ranked first (a logo, a reflection) is not followed when a
+    second network sees no body in it: the next person is, or nobody."""
+    frames, names = scene()
+    asked = []
+
+    def not_the_athlete(frame, pose):
+        asked.append((frame, names[id(pose)]))
+        return names[id(pose)] != "athlete"
+
+    steps = track_sequence(frames, None, image_size=IMAGE, is_person=not_the_athlete)
+    checked = [name for _, name in asked]
+    assert checked[:3] == ["athlete"] * 3, "the athlete's three most confident detections were tried"
+    assert all(s.pose is None or names[id(s.pose)] != "athlete" for s in steps)
+    assert any(s.pose is not None for s in steps), "the next-ranked person is followed instead"
+
+    nobody = track_sequence(frames, None, image_size=IMAGE, is_person=lambda frame, pose: False)
+    assert all(s.pose is None and s.status == "lost" for s in nobody)
+
+    tried = []
+
+    def second_sighting(frame, pose):
+        tried.append(frame)
+        return len(tried) > 1  # a tumbling body read on its second most confident frame
+
+    steps = track_sequence(frames, None, image_size=IMAGE, is_person=second_sighting)
+    assert len(tried) == 2 and names[id(steps[30].pose)] == "athlete"
+
+
 def test_missed_detections_are_lost_not_filled_with_a_spectator():
     frames, names = scene(drop={20, 21})
     steps = track_sequence(frames, None, image_size=IMAGE)
