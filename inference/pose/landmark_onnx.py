@@ -37,11 +37,22 @@ def _export(net: LandmarkNet) -> bytes:
     return buffer.getvalue()
 
 
+def _session(model: bytes):  # noqa: ANN202 - onnxruntime.InferenceSession, imported here
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # its warnings about unused initialisers are noise here
+    # Idle worker threads would otherwise spin after each pass, taking the cores MediaPipe's
+    # own graph runs on between passes (a still's search alternates the two).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
 @functools.lru_cache(maxsize=2)
-def _file_model(path: str | None) -> bytes:
-    """The export of a network file as it is (None: the bundled one), made once per process
-    (every backend uses it)."""
-    return _export(LandmarkNet(path))
+def _file_session(path: str | None):  # noqa: ANN202
+    """The session of a network file as it is (None: the bundled one), exported and loaded once
+    per process: every backend uses it (a session may run from several threads at once)."""
+    return _session(_export(LandmarkNet(path)))
 
 
 class OnnxLandmarkNet:
@@ -50,15 +61,7 @@ class OnnxLandmarkNet:
     (a .tflite file; None: the bundled one) with its weights as they are in the file."""
 
     def __init__(self, net: LandmarkNet | None = None, path: str | None = None) -> None:
-        import onnxruntime
-
-        model = _file_model(path) if net is None else _export(net)
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # its warnings about unused initialisers are noise here
-        # Idle worker threads would otherwise spin after each pass, taking the cores MediaPipe's
-        # own graph runs on between passes (a still's search alternates the two).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        self.session = _file_session(path) if net is None else _session(_export(net))
 
     def __call__(self, crops: np.ndarray, heatmaps: bool = True) -> tuple[np.ndarray, ...]:
         wanted = list(_OUTPUTS if heatmaps else _OUTPUTS[:2])

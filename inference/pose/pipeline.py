@@ -287,9 +287,13 @@ class PoseRunner:
         return [TrackStep(first + s.frame, s.pose, s.status, s.distance, s.predicted) for s in steps]
 
     def _is_person(self, rgb: np.ndarray, pose: PersonPose) -> bool:
-        """Whether the landmark network recognises a body in a person the detector found (the
-        check an automatically chosen athlete must pass, as a still's people do)."""
-        return pose.schema != "mp33" or recognised(rgb, self.upright, np.asarray(pose.keypoints)) is not None
+        """Whether the landmark network sees a body in a person the detector found (the check an
+        automatically chosen athlete must pass): on its upright region, its person flag reaches
+        the presence threshold the backend holds MediaPipe's own answers to. A still chooses
+        among people with a stricter one (MIN_PERSON_FLAG); here one person is checked, and a
+        body the detector found on its own ROI can score lower on the upright one."""
+        threshold = getattr(self.backend, "min_confidence", MIN_PERSON_FLAG)
+        return pose.schema != "mp33" or recognised(rgb, self.upright, np.asarray(pose.keypoints), threshold) is not None
 
     def _continue_from(self, steps: list[TrackStep]) -> AthleteTracker | None:
         confirmed = [s for s in steps if s.pose is not None and s.box is not None]

@@ -177,15 +177,16 @@ def _add_reading(image: np.ndarray, upright: UprightEstimator, keypoints: np.nda
         same.readings.append(found)
 
 
-def recognised(image: np.ndarray, upright: UprightEstimator, keypoints: np.ndarray) -> Landmarks | None:
+def recognised(image: np.ndarray, upright: UprightEstimator, keypoints: np.ndarray,
+               min_flag: float = MIN_PERSON_FLAG) -> Landmarks | None:
     """A detector's person (MediaPipe-33 keypoints) refined on an upright region, or None when
-    the landmark network says nobody is there."""
+    the landmark network's person flag stays below min_flag."""
     found = upright.refine(image, keypoints, STILL_PASSES)
-    if found is not None and found.flag < MIN_PERSON_FLAG:
+    if found is not None and found.flag < min_flag:
         # Not yet recognised as a person: re-centred as often as a kept body before it is given
         # up (the detector's axis may have been far off, for a piked or inverted body).
         found = upright.settle(image, found, KEPT_PASSES)
-    return found if found is not None and found.flag >= MIN_PERSON_FLAG else None
+    return found if found is not None and found.flag >= min_flag else None
 
 
 def _most_prominent(found: list[Landmarks], width: int, height: int) -> Landmarks:
