@@ -10,13 +10,17 @@ made, so its weights are read then: a network still being trained keeps the torc
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import os
+import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from inference.pose.blazepose import LandmarkNet
+from inference.pose.blazepose import LandmarkNet, bundled_landmark_model
 
 _INPUT = "crops"
 _OUTPUTS = ("points", "flags", "heatmaps")
@@ -50,9 +54,40 @@ def _session(model: bytes):  # noqa: ANN202 - onnxruntime.InferenceSession, impo
 
 @functools.lru_cache(maxsize=2)
 def _file_session(path: str | None):  # noqa: ANN202
-    """The session of a network file as it is (None: the bundled one), exported and loaded once
-    per process: every backend uses it (a session may run from several threads at once)."""
-    return _session(_export(LandmarkNet(path)))
+    """The session of a network file as it is (None: the bundled one), loaded once per process:
+    every backend uses it (a session may run from several threads at once)."""
+    source = Path(path) if path is not None else bundled_landmark_model()
+    try:
+        return _session(_file_export(source))
+    except Exception:  # noqa: BLE001 - onnxruntime's own errors: a damaged cached export
+        return _session(_file_export(source, fresh=True))
+
+
+def _file_export(source: Path, fresh: bool = False) -> bytes:
+    """The ONNX export of a .tflite network, kept in the user's cache under a name made of the
+    file's digest and the exporter's versions, so each start need not trace the network again
+    (about 2 s for the heavy one). A cached file that cannot be read (or, fresh, any) is made
+    again."""
+    from inference.pose.mediapipe_bundle import default_cache_dir
+
+    digest = hashlib.sha256(source.read_bytes())
+    digest.update(f"{torch.__version__}:{_OPSET}:{','.join(_OUTPUTS)}".encode())
+    cached = default_cache_dir() / f"{source.stem}-{digest.hexdigest()[:16]}.onnx"
+    if not fresh:
+        try:
+            return cached.read_bytes()
+        except OSError:
+            pass
+    model = _export(LandmarkNet(source))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=cached.name + ".", suffix=".tmp", dir=cached.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(model)
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only cache: the export is made again next time
+    return model
 
 
 class OnnxLandmarkNet:

@@ -302,3 +302,24 @@ def test_the_heavy_file_runs_the_same_through_onnx_and_torch(heavy_reader) -> No
     b = heavy_reader.run(image, regions)[0]
     assert type(heavy_reader) is not LandmarkRunner
     assert np.abs(a.points - b.points).max() < 0.05 and a.flag == pytest.approx(b.flag, abs=1e-4)
+
+
+def test_a_damaged_cached_export_is_made_again(tmp_path, monkeypatch) -> None:
+    import inference.pose.landmark_onnx as lo
+    import inference.pose.mediapipe_bundle as mb
+
+    monkeypatch.setattr(mb, "default_cache_dir", lambda: tmp_path)
+    lo._file_session.cache_clear()
+    try:
+        first = lo._file_session(None)
+        cached = list(tmp_path.glob("pose_landmark_full-*.onnx"))
+        assert len(cached) == 1 and cached[0].stat().st_size > 1_000_000
+        cached[0].write_bytes(b"truncated")
+        lo._file_session.cache_clear()
+        again = lo._file_session(None)
+        assert cached[0].read_bytes()[:9] != b"truncated", "the damaged file was replaced"
+        crops = np.random.default_rng(0).random((1, 256, 256, 3), dtype=np.float32)
+        a, b = (s.run(["points"], {"crops": crops})[0] for s in (first, again))
+        assert np.abs(a - b).max() < 1e-3
+    finally:
+        lo._file_session.cache_clear()
