@@ -195,7 +195,6 @@ def evaluate_pose(project) -> dict:
     """PCKh@0.5 and OKS of the project's pose model and of the bundled one (and of BlazePose
     heavy where installed), on corrected frames the model was not trained on (its held-out
     frames; all corrected frames without a model)."""
-
     found = corrections(project)
     if not found:
         raise PlumbError("The project has no corrected frames to measure on; correct some frames first.")

@@ -29,10 +29,10 @@ import math
 import os
 import sys
 import tarfile
-import tempfile
 import urllib.request
 from pathlib import Path
 
+from inference.files import write_bytes_atomically
 from inference.pose.base import PoseBackendError
 
 LANDMARK_MODELS = ("auto", "full", "heavy")
@@ -114,18 +114,7 @@ def install_heavy(target_dir: Path | None = None, url: str = NPM_TARBALL, timeou
         return target
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a fixed https URL
         model = heavy_from_tarball(response.read())
-    target_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=HEAVY_FILE + ".", suffix=".tmp", dir=target_dir)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(model)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp_name, 0o644)  # mkstemp's 0600 would hide it from the environment's other users
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_bytes_atomically(target, model)
     return target
 
 

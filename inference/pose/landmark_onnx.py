@@ -12,14 +12,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from inference.files import write_bytes_atomically
 from inference.pose.blazepose import LandmarkNet, bundled_landmark_model
 
 _INPUT = "crops"
@@ -80,11 +79,7 @@ def _file_export(source: Path, fresh: bool = False) -> bytes:
             pass
     model = _export(LandmarkNet(source))
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=cached.name + ".", suffix=".tmp", dir=cached.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(model)
-        os.replace(tmp, cached)
+        write_bytes_atomically(cached, model)
     except OSError:
         pass  # a read-only cache: the export is made again next time
     return model
