@@ -30,14 +30,16 @@ SETUP_HINT = "mediapipe 0.10.21 with its bundled pose models is needed: run bash
 DETECTOR_MEMBER = "pose_detector.tflite"
 LANDMARKS_MEMBER = "pose_landmarks_detector.tflite"
 
-# (member name in the bundle, path inside the mediapipe package, number of model outputs)
+# (member name in the bundle, path inside the mediapipe package, number of model outputs, the
+# input's normalisation (mean, std) as MediaPipe's own graphs feed each network: the detector
+# RGB in [-1, 1] (pose_detection_cpu.pbtxt), the landmark network RGB in [0, 1])
 _SOURCES = (
-    (DETECTOR_MEMBER, ("modules", "pose_detection", "pose_detection.tflite"), 2),
-    (LANDMARKS_MEMBER, ("modules", "pose_landmark", "pose_landmark_full.tflite"), 5),
+    (DETECTOR_MEMBER, ("modules", "pose_detection", "pose_detection.tflite"), 2, (127.5, 127.5)),
+    (LANDMARKS_MEMBER, ("modules", "pose_landmark", "pose_landmark_full.tflite"), 5, (0.0, 255.0)),
 )
 
 # Change when the way the bundle is assembled changes: cached bundles then get rebuilt.
-_RECIPE = "plumb-pose-task-v1:norm_mean=0,norm_std=255"
+_RECIPE = "plumb-pose-task-v2:detector=-1..1,landmarks=0..1"
 _PREFIX = "pose_landmarker_full-"
 
 
@@ -60,7 +62,7 @@ def mediapipe_model_files() -> dict[str, Path]:
     if spec is None or not spec.submodule_search_locations:
         raise PoseBackendError(f"mediapipe is not installed. {SETUP_HINT}")
     package = Path(next(iter(spec.submodule_search_locations)))
-    files = {member: package.joinpath(*parts) for member, parts, _ in _SOURCES}
+    files = {member: package.joinpath(*parts) for member, parts, _, _ in _SOURCES}
     missing = [str(p) for p in files.values() if not p.is_file()]
     if missing:
         raise PoseBackendError(
@@ -78,8 +80,8 @@ def _source_digest(files: dict[str, Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def _annotate(model: bytes, name: str, n_outputs: int) -> bytes:
-    """The tflite model with the metadata the Tasks API reads: RGB input scaled to [0, 1]."""
+def _annotate(model: bytes, name: str, n_outputs: int, norm: tuple[float, float]) -> bytes:
+    """The tflite model with the metadata the Tasks API reads: RGB input as (x - mean) / std."""
     try:
         from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
     except Exception as exc:  # ImportError, or a broken dependency (flatbuffers, protobuf)
@@ -88,7 +90,7 @@ def _annotate(model: bytes, name: str, n_outputs: int) -> bytes:
         ) from exc
     writer = mw.MetadataWriter.create(bytearray(model))
     writer.add_general_info(name, "")
-    writer.add_image_input(norm_mean=[0.0], norm_std=[255.0])
+    writer.add_image_input(norm_mean=[norm[0]], norm_std=[norm[1]])
     for i in range(n_outputs):
         writer.add_feature_output(name=f"out{i}")
     buffer, _ = writer.populate()
@@ -108,7 +110,7 @@ def _is_valid(path: Path) -> bool:
 
 def _build(files: dict[str, Path], target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    outputs = {member: n for member, _, n in _SOURCES}
+    specs = {member: (n, norm) for member, _, n, norm in _SOURCES}
     fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
     try:
@@ -117,7 +119,7 @@ def _build(files: dict[str, Path], target: Path) -> None:
             with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as z:
                 for member in (DETECTOR_MEMBER, LANDMARKS_MEMBER):
                     source = files[member]
-                    data = _annotate(source.read_bytes(), source.stem, outputs[member])
+                    data = _annotate(source.read_bytes(), source.stem, *specs[member])
                     z.writestr(zipfile.ZipInfo(member, date_time=(1980, 1, 1, 0, 0, 0)), data)
             f.flush()
             os.fsync(f.fileno())

@@ -287,13 +287,18 @@ class PoseRunner:
         return [TrackStep(first + s.frame, s.pose, s.status, s.distance, s.predicted) for s in steps]
 
     def _is_person(self, rgb: np.ndarray, pose: PersonPose) -> bool:
-        """Whether the landmark network sees a body in a person the detector found (the check an
-        automatically chosen athlete must pass): on its upright region, its person flag reaches
-        the presence threshold the backend holds MediaPipe's own answers to. A still chooses
-        among people with a stricter one (MIN_PERSON_FLAG); here one person is checked, and a
-        body the detector found on its own ROI can score lower on the upright one."""
+        """Whether the landmark networks see a body in a person the detector found (the check an
+        automatically chosen athlete must pass): on its upright region, the person flag reaches
+        the presence threshold the backend holds MediaPipe's own answers to, the accurate
+        network's flag where one is installed (UprightEstimator.is_body). A still chooses among
+        people with a stricter one (MIN_PERSON_FLAG); here one person is checked, and a body the
+        detector found on its own ROI can score lower on the upright one."""
+        if pose.schema != "mp33":
+            return True
         threshold = getattr(self.backend, "min_confidence", MIN_PERSON_FLAG)
-        return pose.schema != "mp33" or recognised(rgb, self.upright, np.asarray(pose.keypoints), threshold) is not None
+        # With a reader, the fast network only places the region: its own flag does not decide.
+        found = recognised(rgb, self.upright, np.asarray(pose.keypoints), 0.0 if self.upright.reader else threshold)
+        return found is not None and self.upright.is_body(rgb, found, threshold)
 
     def _continue_from(self, steps: list[TrackStep]) -> AthleteTracker | None:
         confirmed = [s for s in steps if s.pose is not None and s.box is not None]

@@ -119,6 +119,22 @@ def test_bundle_is_built_then_reused(tmp_path: Path):
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary files left
 
 
+def test_bundle_feeds_each_network_as_mediapipe_does(tmp_path: Path):
+    """The person detector was trained on RGB in [-1, 1] (MediaPipe's pose_detection graph), the
+    landmark network on RGB in [0, 1]: the Tasks API scales its input by the member's metadata.
+    Fed [0, 1], the detector missed more people (on 200 LSPET images, 21 instead of 17 found
+    nobody) and the still search looked at more turns."""
+    from mediapipe.tasks.python.metadata.metadata import MetadataDisplayer
+
+    with zipfile.ZipFile(pose_task_bundle(tmp_path)) as z:
+        normalisation = {}
+        for member in (DETECTOR_MEMBER, LANDMARKS_MEMBER):
+            metadata = json.loads(MetadataDisplayer.with_model_buffer(z.read(member)).get_metadata_json())
+            (unit,) = metadata["subgraph_metadata"][0]["input_tensor_metadata"][0]["process_units"]
+            normalisation[member] = (unit["options"]["mean"], unit["options"]["std"])
+    assert normalisation == {DETECTOR_MEMBER: ([127.5], [127.5]), LANDMARKS_MEMBER: ([0.0], [255.0])}
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_corrupt_bundle_is_rebuilt(tmp_path: Path, damage: str):
     path = pose_task_bundle(tmp_path)
@@ -144,7 +160,7 @@ def test_missing_mediapipe_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_
 
 
 def test_missing_model_file_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    sources = ((DETECTOR_MEMBER, ("modules", "nowhere", "absent.tflite"), 2),
+    sources = ((DETECTOR_MEMBER, ("modules", "nowhere", "absent.tflite"), 2, (127.5, 127.5)),
                *mediapipe_bundle._SOURCES[1:])
     monkeypatch.setattr(mediapipe_bundle, "_SOURCES", sources)
     with pytest.raises(PoseBackendError, match="absent.tflite.*packaging/setup.sh"):

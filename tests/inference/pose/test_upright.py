@@ -323,3 +323,34 @@ def test_a_damaged_cached_export_is_made_again(tmp_path, monkeypatch) -> None:
         assert np.abs(a - b).max() < 1e-3
     finally:
         lo._file_session.cache_clear()
+
+
+class _ReaderWithFlag:
+    """A reader whose every answer carries one person flag; it keeps the regions it was shown."""
+
+    def __init__(self, flag: float) -> None:
+        self.flag, self.regions = flag, []
+
+    def run(self, image, regions):
+        from inference.pose.blazepose import Landmarks
+
+        self.regions += regions
+        return [Landmarks(np.zeros((33, 3), np.float32), np.zeros(2), np.array([0.0, -10.0]), self.flag, r)
+                for r in regions]
+
+
+@pytest.mark.parametrize(("own_flag", "reader_flag", "expected"), [
+    (0.99, 0.0, False),  # the fast network takes a logo for a body; the accurate one does not
+    (0.1, 0.9, True),  # the accurate one sees the body the fast one doubted
+    (0.99, None, True), (0.1, None, False),  # no reader: the network's own flag decides
+])
+def test_the_reader_has_the_last_word_on_whether_a_body_is_there(own_flag, reader_flag, expected) -> None:
+    from inference.pose.blazepose import Landmarks
+
+    found = Landmarks(np.zeros((33, 3), np.float32), np.array([50.0, 60.0]), np.array([50.0, 40.0]), own_flag,
+                      Region(50.0, 50.0, 80.0))
+    reader = None if reader_flag is None else _ReaderWithFlag(reader_flag)
+    estimator = UprightEstimator(runner=object(), reader=reader)
+    assert estimator.is_body(np.zeros((100, 100, 3), np.uint8), found, 0.3) is expected
+    if reader is not None:
+        assert reader.regions == [found.next_region()]  # shown the region found's own axis gives
