@@ -9,8 +9,11 @@ body (a diver in a broadcast frame) is large enough for the detector, and then t
 at several turns. A body the detector finds again at another turn is read again while no
 reading of it is sure; a reading the landmark network itself says is nobody is dropped. Of
 the people found, the most prominent is kept: the largest in the picture among those nearly as
-confident as the most confident one, and read once more with the accurate network where one is
-installed (``UprightEstimator.read``).
+confident as the most confident one, read once more with the accurate network where one is
+installed (``UprightEstimator.read``). Where several people are that confident, the accurate
+network reads each of them and the choice is made among its readings: the fast network can be
+surer of a figure in a textured background (crowd, foliage, patterned walls) than of the
+athlete, which the accurate one is not.
 """
 
 from __future__ import annotations
@@ -117,7 +120,16 @@ def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstima
             bodies.append(_Body(box_of(searched.points) or (0.0, 0.0, float(width), float(height)), [searched]))
     if not bodies:
         return None
-    chosen = upright.settle(image, _most_prominent([body.best for body in bodies], width, height), KEPT_PASSES)
+    readings = [body.best for body in bodies]
+    contenders = _contenders(readings)
+    if upright.reader is not None and len(contenders) > 1:
+        # Several people compete: each is read with the accurate network, which chooses among
+        # them (the fast one can be surer of a figure in a textured background than of a body).
+        read = upright.read_each(image, [upright.settle(image, r, KEPT_PASSES) for r in contenders])
+        people = [r for r in read if r.flag >= MIN_PERSON_FLAG]
+        if people:
+            return as_person(_most_prominent(people, width, height), size=(width, height))
+    chosen = upright.settle(image, _most_prominent(readings, width, height), KEPT_PASSES)
     return as_person(upright.read(image, chosen, MIN_PERSON_FLAG), size=(width, height))
 
 
@@ -189,9 +201,14 @@ def recognised(image: np.ndarray, upright: UprightEstimator, keypoints: np.ndarr
     return found if found is not None and found.flag >= min_flag else None
 
 
-def _most_prominent(found: list[Landmarks], width: int, height: int) -> Landmarks:
+def _contenders(found: list[Landmarks]) -> list[Landmarks]:
+    """The readings nearly as confident as the most confident one."""
     best = max(r.score for r in found)
-    contenders = [r for r in found if r.score >= PROMINENT_SHARE * best]
+    return [r for r in found if r.score >= PROMINENT_SHARE * best]
+
+
+def _most_prominent(found: list[Landmarks], width: int, height: int) -> Landmarks:
+    contenders = _contenders(found)
 
     def area(r: Landmarks) -> float:
         """The part of the reading's box inside the image: a reading that places most of a

@@ -72,6 +72,8 @@ class Upright:
     """Reads a body as confidently as the detector's keypoints say, with the network's person
     flag `flag`; the whole-image search answers `searched`."""
 
+    reader = None  # no accurate network installed (see ReadingUpright)
+
     def __init__(self, searched: Landmarks | None = None, flag: float = 1.0) -> None:
         self.searched, self.flag = searched, flag
         self.searches: list[tuple] = []
@@ -94,6 +96,22 @@ class Upright:
     def read(self, image: np.ndarray, found: Landmarks, min_flag: float) -> Landmarks:
         self.read_asked.append((found, min_flag))
         return found
+
+
+class ReadingUpright(Upright):
+    """Upright with an accurate network installed, whose person flag on a reading is
+    `reader_flag(reading)`."""
+
+    reader = "accurate"
+
+    def __init__(self, reader_flag) -> None:  # noqa: ANN001 - Landmarks -> float
+        super().__init__()
+        self.reader_flag = reader_flag
+        self.read_each_asked: list[list[Landmarks]] = []
+
+    def read_each(self, image: np.ndarray, found: list[Landmarks]) -> list[Landmarks]:
+        self.read_each_asked.append(list(found))
+        return [Landmarks(f.points, f.hip, f.axis, self.reader_flag(f), f.region) for f in found]
 
 
 def test_a_body_read_unsurely_is_read_again_from_another_turn() -> None:
@@ -211,3 +229,44 @@ def test_the_most_prominent_person_is_the_largest_in_the_picture() -> None:
     person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: mostly_outside, 90: inside}), Upright())
     x1, y1, x2, y2 = person.bbox
     assert y1 > 100 and y2 > 250  # the body inside, not the clipped one above it
+
+
+def _left_edge(reading: Landmarks) -> float:
+    return float(reading.points[:, 0].min())
+
+
+def test_the_accurate_network_chooses_among_people_nearly_as_confident() -> None:
+    """The larger body is the fast network's choice; the accurate one says nobody is there (a
+    figure in a textured background), so the other person is kept, as the accurate one read it."""
+    near, far = (20.0, 20.0, 190.0, 290.0), (10.0, 10.0, 40.0, 50.0)
+    upright = ReadingUpright(lambda r: 0.0 if _left_edge(r) == 20.0 else 1.0)
+    person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: _stick(far, 0.6), 90: _stick(near, 0.7)}),
+                         upright)
+    assert person.keypoints[:, :2].min(axis=0) == pytest.approx((10.0, 10.0))
+    # Both were settled once more and read in one batch; the single read of one body was not used.
+    assert len(upright.read_each_asked) == 1 and len(upright.read_each_asked[0]) == 2
+    assert [passes for _, passes in upright.settled] == [KEPT_PASSES, KEPT_PASSES] and upright.read_asked == []
+
+
+def test_people_the_accurate_network_accepts_compete_on_size() -> None:
+    near, far = (20.0, 20.0, 190.0, 290.0), (10.0, 10.0, 40.0, 50.0)
+    upright = ReadingUpright(lambda r: 1.0)
+    person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: _stick(far, 0.6), 90: _stick(near, 0.7)}),
+                         upright)
+    assert person.keypoints[:, :2].min(axis=0) == pytest.approx((20.0, 20.0))
+
+
+def test_when_the_accurate_network_accepts_nobody_the_fast_choice_stands() -> None:
+    near, far = (20.0, 20.0, 190.0, 290.0), (10.0, 10.0, 40.0, 50.0)
+    upright = ReadingUpright(lambda r: 0.0)
+    person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: _stick(far, 0.6), 90: _stick(near, 0.7)}),
+                         upright)
+    assert person.keypoints[:, :2].min(axis=0) == pytest.approx((20.0, 20.0))
+    assert len(upright.read_asked) == 1  # read as a lone body is (kept where the reader says nobody)
+
+
+def test_a_lone_contender_is_read_without_a_comparison() -> None:
+    near, far = (20.0, 20.0, 190.0, 290.0), (10.0, 10.0, 40.0, 50.0)
+    upright = ReadingUpright(lambda r: 1.0)
+    find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: _stick(far, 0.2), 90: _stick(near, 0.9)}), upright)
+    assert upright.read_each_asked == [] and len(upright.read_asked) == 1

@@ -354,3 +354,18 @@ def test_the_reader_has_the_last_word_on_whether_a_body_is_there(own_flag, reade
     assert estimator.is_body(np.zeros((100, 100, 3), np.uint8), found, 0.3) is expected
     if reader is not None:
         assert reader.regions == [found.next_region()]  # shown the region found's own axis gives
+
+
+def test_read_each_reads_every_body_in_one_batch_whatever_its_flag() -> None:
+    from inference.pose.blazepose import Landmarks
+
+    with_axis = Landmarks(np.zeros((33, 3), np.float32), np.array([50.0, 60.0]), np.array([50.0, 40.0]), 0.9,
+                          Region(50.0, 50.0, 80.0))
+    no_axis = Landmarks(np.zeros((33, 3), np.float32), np.array([5.0, 5.0]), np.array([5.0, 5.0]), 0.9,
+                        Region(5.0, 5.0, 20.0))  # hip and axis point coincide: no region to read
+    reader = _ReaderWithFlag(0.1)
+    read = UprightEstimator(runner=object(), reader=reader).read_each(np.zeros((100, 100, 3), np.uint8),
+                                                                     [with_axis, no_axis, with_axis])
+    assert [r.flag for r in read] == [0.1, 0.9, 0.1]  # the reader's answer even below any threshold
+    assert reader.regions == [with_axis.next_region()] * 2
+    assert UprightEstimator(runner=object()).read_each(np.zeros((100, 100, 3), np.uint8), [with_axis]) == [with_axis]
