@@ -13,7 +13,7 @@ from app.cli import main
 from app.project import Project
 from app.store.models import EditLogEntry
 from app.store.pose_rows import row_arrays, rows_by_frame
-from tests.helpers.corrected_project import write_figure_video
+from tests.helpers.corrected_project import dressed_figure_frame, write_figure_video
 
 LAYERS = ("model:mediapipe", "working")
 
@@ -32,7 +32,7 @@ def _pose_runs(root) -> list[int]:
 @pytest.fixture
 def two_projects(tmp_path):
     """The same three-clip project twice; the third clip's video goes missing."""
-    videos = [write_figure_video(tmp_path / f"clip{i}.mp4", 20 + 5 * i) for i in range(3)]
+    videos = [write_figure_video(tmp_path / f"clip{i}.mp4", 20 + 5 * i, dressed_figure_frame) for i in range(3)]
     serial = tmp_path / "serial"
     assert main(["new", str(serial)]) == 0
     assert main(["add", str(serial), *map(str, videos)]) == 0
