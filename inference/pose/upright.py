@@ -105,10 +105,7 @@ class UprightEstimator:
         """Whether the reader's person flag on the region found's own hip centre and axis give
         reaches min_flag (found's own flag without a reader). The reader has the last word:
         the fast network can take a broadcast logo for a body that the accurate one does not."""
-        region = found.next_region() if self.reader is not None else None
-        if region is None:
-            return found.flag >= min_flag
-        return self.reader.run(image, [region])[0].flag >= min_flag
+        return self.read_each(image, [found])[0].flag >= min_flag
 
     def follow(self, image: np.ndarray, previous: Landmarks) -> Landmarks | None:
         """One pass on the region of the previous frame's landmarks: the next frame re-centres."""
