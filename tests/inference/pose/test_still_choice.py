@@ -235,38 +235,36 @@ def _left_edge(reading: Landmarks) -> float:
     return float(reading.points[:, 0].min())
 
 
+NEAR, FAR = (20.0, 20.0, 190.0, 290.0), (10.0, 10.0, 40.0, 50.0)
+
+
+def _choose(upright: Upright, far_confidence: float = 0.6, near_confidence: float = 0.7) -> PersonPose:
+    """The person found among a small far body and a large near one, read with these confidences."""
+    detector = Detector({0: _stick(FAR, far_confidence), 90: _stick(NEAR, near_confidence)})
+    return find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), detector, upright)
+
+
 def test_the_accurate_network_chooses_among_people_nearly_as_confident() -> None:
     """The larger body is the fast network's choice; the accurate one says nobody is there (a
     figure in a textured background), so the other person is kept, as the accurate one read it."""
-    near, far = (20.0, 20.0, 190.0, 290.0), (10.0, 10.0, 40.0, 50.0)
-    upright = ReadingUpright(lambda r: 0.0 if _left_edge(r) == 20.0 else 1.0)
-    person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: _stick(far, 0.6), 90: _stick(near, 0.7)}),
-                         upright)
-    assert person.keypoints[:, :2].min(axis=0) == pytest.approx((10.0, 10.0))
+    upright = ReadingUpright(lambda r: 0.0 if _left_edge(r) == NEAR[0] else 1.0)
+    assert _choose(upright).keypoints[:, :2].min(axis=0) == pytest.approx(FAR[:2])
     # Both were settled once more and read in one batch; the single read of one body was not used.
     assert len(upright.read_each_asked) == 1 and len(upright.read_each_asked[0]) == 2
     assert [passes for _, passes in upright.settled] == [KEPT_PASSES, KEPT_PASSES] and upright.read_asked == []
 
 
 def test_people_the_accurate_network_accepts_compete_on_size() -> None:
-    near, far = (20.0, 20.0, 190.0, 290.0), (10.0, 10.0, 40.0, 50.0)
-    upright = ReadingUpright(lambda r: 1.0)
-    person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: _stick(far, 0.6), 90: _stick(near, 0.7)}),
-                         upright)
-    assert person.keypoints[:, :2].min(axis=0) == pytest.approx((20.0, 20.0))
+    assert _choose(ReadingUpright(lambda r: 1.0)).keypoints[:, :2].min(axis=0) == pytest.approx(NEAR[:2])
 
 
 def test_when_the_accurate_network_accepts_nobody_the_fast_choice_stands() -> None:
-    near, far = (20.0, 20.0, 190.0, 290.0), (10.0, 10.0, 40.0, 50.0)
     upright = ReadingUpright(lambda r: 0.0)
-    person = find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: _stick(far, 0.6), 90: _stick(near, 0.7)}),
-                         upright)
-    assert person.keypoints[:, :2].min(axis=0) == pytest.approx((20.0, 20.0))
+    assert _choose(upright).keypoints[:, :2].min(axis=0) == pytest.approx(NEAR[:2])
     assert len(upright.read_asked) == 1  # read as a lone body is (kept where the reader says nobody)
 
 
 def test_a_lone_contender_is_read_without_a_comparison() -> None:
-    near, far = (20.0, 20.0, 190.0, 290.0), (10.0, 10.0, 40.0, 50.0)
     upright = ReadingUpright(lambda r: 1.0)
-    find_person(np.zeros((HEIGHT, WIDTH, 3), np.uint8), Detector({0: _stick(far, 0.2), 90: _stick(near, 0.9)}), upright)
+    _choose(upright, far_confidence=0.2, near_confidence=0.9)
     assert upright.read_each_asked == [] and len(upright.read_asked) == 1
