@@ -9,11 +9,10 @@ body (a diver in a broadcast frame) is large enough for the detector, and then t
 at several turns. A body the detector finds again at another turn is read again while no
 reading of it is sure; a reading the landmark network itself says is nobody is dropped. Of
 the people found, the most prominent is kept: the largest in the picture among those nearly as
-confident as the most confident one, read once more with the accurate network where one is
-installed (``UprightEstimator.read``). Where several people are that confident, the accurate
-network reads each of them and the choice is made among its readings: the fast network can be
-surer of a figure in a textured background (crowd, foliage, patterned walls) than of the
-athlete, which the accurate one is not.
+confident as the most confident one. Where the accurate network is installed, it reads each of
+those and the choice is made among the ones it takes for a person, the next most confident
+having their turn when it takes none: the fast network can be surer of a figure in a textured
+background (crowd, foliage, patterned walls) than of the athlete, which the accurate one is not.
 """
 
 from __future__ import annotations
@@ -121,14 +120,8 @@ def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstima
     if not bodies:
         return None
     readings = [body.best for body in bodies]
-    contenders = _contenders(readings)
-    if upright.reader is not None and len(contenders) > 1:
-        # Several people compete: each is read with the accurate network, which chooses among
-        # them (the fast one can be surer of a figure in a textured background than of a body).
-        read = upright.read_each(image, [upright.settle(image, r, KEPT_PASSES) for r in contenders])
-        people = [r for r in read if r.flag >= MIN_PERSON_FLAG]
-        if people:
-            return as_person(_most_prominent(people, width, height), size=(width, height))
+    if upright.reader is not None:
+        return as_person(_read_and_choose(image, upright, readings), size=(width, height))
     chosen = upright.settle(image, _most_prominent(readings, width, height), KEPT_PASSES)
     return as_person(upright.read(image, chosen, MIN_PERSON_FLAG), size=(width, height))
 
@@ -199,6 +192,26 @@ def recognised(image: np.ndarray, upright: UprightEstimator, keypoints: np.ndarr
         # up (the detector's axis may have been far off, for a piked or inverted body).
         found = upright.settle(image, found, KEPT_PASSES)
     return found if found is not None and found.flag >= min_flag else None
+
+
+def _read_and_choose(image: np.ndarray, upright: UprightEstimator, readings: list[Landmarks]) -> Landmarks:
+    """The most prominent person as the accurate network reads them: the readings nearly as
+    confident as the surest are settled once more and read (one batch), and the choice is made
+    among those it takes for a person. When it takes none of them for one, the next most
+    confident readings have their turn: the fast network can be surer of a figure in a
+    textured background than of the athlete. When it takes nobody for a person, the fast
+    network's choice stands, as it read it."""
+    height, width = image.shape[:2]
+    remaining, first = list(readings), None
+    while remaining:
+        contenders = _contenders(remaining)
+        settled = [upright.settle(image, r, KEPT_PASSES) for r in contenders]
+        people = [r for r in upright.read_each(image, settled) if r.flag >= MIN_PERSON_FLAG]
+        if people:
+            return _most_prominent(people, width, height)
+        first = first or settled
+        remaining = [r for r in remaining if not any(r is c for c in contenders)]
+    return _most_prominent(first, width, height)
 
 
 def _contenders(found: list[Landmarks]) -> list[Landmarks]:

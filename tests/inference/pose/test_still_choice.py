@@ -261,10 +261,18 @@ def test_people_the_accurate_network_accepts_compete_on_size() -> None:
 def test_when_the_accurate_network_accepts_nobody_the_fast_choice_stands() -> None:
     upright = ReadingUpright(lambda r: 0.0)
     assert _choose(upright).keypoints[:, :2].min(axis=0) == pytest.approx(NEAR[:2])
-    assert len(upright.read_asked) == 1  # read as a lone body is (kept where the reader says nobody)
+    assert len(upright.read_each_asked) == 1 and upright.read_asked == []
 
 
-def test_a_lone_contender_is_read_without_a_comparison() -> None:
+def test_a_lone_contender_the_accurate_network_rejects_gives_way_to_the_next() -> None:
+    """The fast network is far surer of the large body than of the small one (only the large
+    one contends); the accurate network says nobody is there, so the small one is read next."""
+    upright = ReadingUpright(lambda r: 0.0 if _left_edge(r) == NEAR[0] else 1.0)
+    assert _choose(upright, far_confidence=0.2, near_confidence=0.9).keypoints[:, :2].min(axis=0) == pytest.approx(FAR[:2])
+    assert [len(asked) for asked in upright.read_each_asked] == [1, 1]
+
+
+def test_a_lone_contender_the_accurate_network_accepts_is_kept_without_reading_the_others() -> None:
     upright = ReadingUpright(lambda r: 1.0)
-    _choose(upright, far_confidence=0.2, near_confidence=0.9)
-    assert upright.read_each_asked == [] and len(upright.read_asked) == 1
+    assert _choose(upright, far_confidence=0.2, near_confidence=0.9).keypoints[:, :2].min(axis=0) == pytest.approx(NEAR[:2])
+    assert [len(asked) for asked in upright.read_each_asked] == [1]
