@@ -73,7 +73,6 @@ def outcome_line(metrics: dict) -> str:
             "uses it with the backend \"project\" (Pose ▸ Auto-Annotation Settings…).")
 
 
-
 class PoseTrainingDialog(QDialog):
     def __init__(self, project, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
-import tempfile
+import io
 import zipfile
 from pathlib import Path
 
+from inference.files import write_bytes_atomically
 from inference.pose.base import PoseBackendError
 
 SETUP_HINT = "mediapipe 0.10.21 with its bundled pose models is needed: run bash packaging/setup.sh"
@@ -109,24 +109,15 @@ def _is_valid(path: Path) -> bool:
 
 
 def _build(files: dict[str, Path], target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
     specs = {member: (n, norm) for member, _, n, norm in _SOURCES}
-    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            # Members stored uncompressed: the Tasks API can then map them from the zip.
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as z:
-                for member in (DETECTOR_MEMBER, LANDMARKS_MEMBER):
-                    source = files[member]
-                    data = _annotate(source.read_bytes(), source.stem, *specs[member])
-                    z.writestr(zipfile.ZipInfo(member, date_time=(1980, 1, 1, 0, 0, 0)), data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    # Members stored uncompressed: the Tasks API can then map them from the zip.
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as z:
+        for member in (DETECTOR_MEMBER, LANDMARKS_MEMBER):
+            source = files[member]
+            data = _annotate(source.read_bytes(), source.stem, *specs[member])
+            z.writestr(zipfile.ZipInfo(member, date_time=(1980, 1, 1, 0, 0, 0)), data)
+    write_bytes_atomically(target, buffer.getvalue())
 
 
 def _remove_stale(cache_dir: Path, keep: Path) -> None:

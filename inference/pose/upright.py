@@ -87,10 +87,7 @@ class UprightEstimator:
         """The landmarks to report for a body found by follow, recover, refine or search: the
         reader's pass on the region found's own hip centre and axis give. found itself without
         a reader, or when the reader's flag (below min_flag) says nobody is there."""
-        region = found.next_region() if self.reader is not None else None
-        if region is None:
-            return found
-        read = self.reader.run(image, [region])[0]
+        read = self.read_each(image, [found])[0]
         return read if read.flag >= min_flag else found
 
     def read_each(self, image: np.ndarray, found: list[Landmarks]) -> list[Landmarks]:
