@@ -133,12 +133,13 @@ class PoseRunner:
             if tracker is not None:
                 followed = self._follow(index, rgb)
                 size = (rgb.shape[1], rgb.shape[0])
-                candidates = people if followed is None else [as_person(followed, "mp33", size), *people]
+                continuation = None if followed is None else as_person(followed, "mp33", size)
+                candidates = people if continuation is None else [continuation, *people]
                 if self._pending_camera is not None:
                     camera = chain_motions([self._pending_camera, camera])
                     self._pending_camera = None
                 step = tracker.step(index, candidates, lambda box, rgb=rgb: self.backend.estimate(rgb, box),
-                                    camera=camera)
+                                    camera=camera, continuation=continuation)
                 yield self._result(self._refine(step, rgb, followed), len(people))
                 continue
             buffer.append((index, people))

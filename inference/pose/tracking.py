@@ -35,7 +35,7 @@ from typing import Literal
 import numpy as np
 
 from inference.pose.base import SAME_BODY_INSIDE, Box, PersonPose, box_iou, box_of, inside_fraction
-from inference.pose.camera_motion import check_motion, invert_motion, is_identity, transform_box
+from inference.pose.camera_motion import check_motion, invert_motion, is_identity, motion_scale, transform_box
 
 Status = Literal["tracked", "redetected", "lost"]
 Redetect = Callable[[Box], "PersonPose | None"]
@@ -52,8 +52,9 @@ class TrackerConfig:
     max_distance: a detection is accepted when its corner distance to the predicted box is at
         most this many box diagonals (a pure shift by s moves both corners: dist = √2·s).
     max_size_ratio: the box diagonal may grow or shrink at most by this factor relative to the
-        last confirmed box or to the median of the kept ones (tuck vs. straight body changes it; a spectator twice as large does
-        not pass).
+        last confirmed box or to the median of the kept ones (tuck vs. straight body changes it;
+        a spectator twice as large does not pass). The athlete's own continuation (see `step`)
+        may also be up to this factor of the largest box the athlete has had.
     velocity_frames: the constant velocity is the least-squares slope of the box centre over
         this many last confirmed boxes.
     max_lost: while lost, the tracker keeps extrapolating for this many frames, widening the
@@ -201,6 +202,8 @@ class AthleteTracker:
         self._keep = max(1, self.config.velocity_frames)
         self._history: deque[tuple[int, np.ndarray]] = deque(
             [(int(start_frame), _check_box(start_box))], maxlen=self._keep)
+        # The largest box diagonal the athlete has had, in the last frame's coordinates.
+        self._largest = box_diagonal(start_box)
         self._next_frame = int(start_frame)
         self._bystanders: list[_Bystander] = []
 
@@ -220,8 +223,16 @@ class AthleteTracker:
         return _as_box(_predict(frames, boxes, frame, self.config.max_lost + 1))
 
     def step(self, frame: int, detections: Sequence[PersonPose],
-             redetect: Redetect | None = None, camera: np.ndarray | None = None) -> TrackStep:
+             redetect: Redetect | None = None, camera: np.ndarray | None = None,
+             continuation: PersonPose | None = None) -> TrackStep:
         """The athlete on `frame` among `detections`; calls `redetect` only when none passes.
+
+        continuation: the one of `detections` that continues the athlete's own last pose (a
+        landmark network run on the region the athlete's last landmarks give). A body opening
+        out of a tuck or pike grows around where it was, faster than the last few boxes allow
+        for and with corners that move far: the continuation also passes when its box holds
+        most of the last confirmed box and is within max_size_ratio of the largest the athlete
+        has had. Another person in that place would have to cover the athlete's last box.
 
         camera: the 2x3 motion of the image from the frame of the previous step (of the start
         box, on the first step) to `frame`, e.g. CameraMotion.update's on consecutive frames;
@@ -256,14 +267,21 @@ class AthleteTracker:
                  max(float(np.median([box_diagonal(_as_box(b)) for _, b in self._history])), 1.0))
         ref_diag = max(sizes)
 
+        def sized(box: Box, references: tuple[float, ...]) -> bool:
+            return any(1 / cfg.max_size_ratio <= box_diagonal(box) / size <= cfg.max_size_ratio for size in references)
+
+        def unfolded(pose: PersonPose, box: Box) -> bool:
+            return (pose is continuation and not reacquiring and sized(box, (*sizes, max(self._largest, 1.0)))
+                    and inside_fraction(_as_box(last_box), box) >= SAME_BODY_INSIDE)
+
         def judge(pose: PersonPose, box: Box) -> float | None:
             """Corner distance in pixels when the pose passes the athlete's gates, else None."""
             if not pose.score >= min_score:
                 return None
-            if not any(1 / cfg.max_size_ratio <= box_diagonal(box) / size <= cfg.max_size_ratio for size in sizes):
-                return None
             dist = min(corner_distance(box, ref) for ref in references)
-            return dist if dist <= gate * ref_diag else None
+            if sized(box, sizes) and dist <= gate * ref_diag:
+                return dist
+            return dist if unfolded(pose, box) else None
 
         usable = [(p, b) for p in detections if (b := pose_box(p)) is not None]
         self._bystanders = [b for b in self._bystanders if frame - b.frames[-1] <= _OTHER_MEMORY]
@@ -333,15 +351,18 @@ class AthleteTracker:
             return TrackStep(frame, None, "lost", math.nan, predicted)
         if reacquiring:
             self._history.clear()  # the old velocity says nothing after a long loss
+            self._largest = 0.0
         elif self._history[-1][0] == frame:
             self._history.pop()  # the start box is replaced by the detection that matched it
         self._history.append((frame, athlete_box))
+        self._largest = max(self._largest, box_diagonal(_as_box(athlete_box)))
         return TrackStep(frame, chosen[0], status, chosen[2], predicted)
 
     def _follow_camera(self, camera: np.ndarray) -> None:
         """Map every kept box into the new frame's coordinates."""
         frames = [f for f, _ in self._history]
         self._history = deque(zip(frames, _moved([b for _, b in self._history], camera)), maxlen=self._keep)
+        self._largest *= motion_scale(camera)
         for b in self._bystanders:
             b.boxes = deque(_moved(b.boxes, camera), maxlen=b.boxes.maxlen)
 

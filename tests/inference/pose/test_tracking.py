@@ -316,3 +316,31 @@ def test_a_wider_reading_of_the_athlete_is_not_kept_as_a_bystander():
         dets.append(wide)
     steps = track_sequence(frames, StartBox(0, athlete_box(0)))
     assert who(steps, names) == ["athlete"] * 40 + ["athlete, wide"] * (T - 40)
+
+
+def _tucked_after_standing() -> AthleteTracker:
+    """A 50x110 px athlete standing, then tucked into a 60x60 ball for five frames."""
+    tracker = AthleteTracker(0, (100, 60, 150, 170))
+    for f in range(3):
+        assert tracker.step(f, [person((100, 60, 150, 170))]).status == "tracked"
+    for f in range(3, 8):
+        assert tracker.step(f, [person((95, 90, 155, 150))]).status == "tracked"
+    return tracker
+
+
+def test_the_athletes_own_continuation_may_open_out_of_a_tuck():
+    """Opening from the tuck, the body's box grows 1.9x around where the ball was, its corners
+    far from the last box's: the athlete's own continuation (followed from the last landmarks)
+    is taken; the same box from the detector alone is not."""
+    opened = (70, 70, 200, 170)  # holds the whole tucked box, near the standing size again
+    assert _tucked_after_standing().step(8, [person(opened)]).status == "lost"
+    continued = person(opened)
+    step = _tucked_after_standing().step(8, [continued], continuation=continued)
+    assert step.status == "tracked" and step.pose is continued
+
+
+def test_a_continuation_elsewhere_or_far_larger_than_the_athlete_ever_was_is_not_taken():
+    beside = person((150, 70, 280, 170))  # as large, but not over the tucked body
+    assert _tucked_after_standing().step(8, [beside], continuation=beside).status == "lost"
+    huge = person((20, 0, 260, 300))  # over it, but 3x the standing athlete
+    assert _tucked_after_standing().step(8, [huge], continuation=huge).status == "lost"
