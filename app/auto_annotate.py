@@ -34,7 +34,7 @@ from inference.pose.interpolate import interpolate_gaps, propagate_from_keyframe
 from inference.pose.merge import merge_model_run
 from inference.pose.pipeline import FrameResult, PoseRunner
 from inference.pose.smooth import smooth_track
-from inference.pose.still import find_person
+from inference.pose.still import find_person, upright_people
 from inference.pose.tracking import StartBox, StartPoint
 from inference.provenance import JointSource
 from inference.skeletons import convert, get_skeleton
@@ -217,8 +217,9 @@ def _still_results(source: ImageFolder, backend: PoseBackend, schema: str,
                    progress: Progress | None, cancel: Cancel | None) -> list[FrameResult]:
     skeleton = get_skeleton(schema)
     upright = getattr(backend, "upright", None)
+    tiled = bool(getattr(backend, "tiles", False))
     if upright is not None:
-        # Each still is searched at four turns already; tiles would double that for a tall image.
+        # Each still is searched at four turns already; tiles at every turn would multiply that.
         backend.tiles = False
     results: list[FrameResult] = []
     for index in range(len(source)):
@@ -226,7 +227,7 @@ def _still_results(source: ImageFolder, backend: PoseBackend, schema: str,
             break
         rgb = source.frame(index)
         if upright is not None:
-            person = find_person(rgb, backend, upright)
+            person = find_person(rgb, backend, upright, upright_people=upright_people(rgb, backend, tiled))
         else:
             person = next(iter(backend.detect(rgb)), None)
         if person is None:

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from inference.pose.base import PersonPose, PoseBackend, box_iou, box_of, inside_fraction, square_tiles
+from inference.pose.base import (
+    SAME_BODY_INSIDE, PersonPose, PoseBackend, box_iou, box_of, inside_fraction, square_tiles,
+)
 
 if TYPE_CHECKING:  # torch is imported only when a network runs
     from inference.pose.blazepose import Landmarks
@@ -52,6 +54,9 @@ PROMINENT_SHARE = 0.7
 # else).
 UNSURE_SCORE = 0.5
 CHECK_TURNS = tuple(k * np.pi / 4 for k in range(8))
+# A person whose box is this share of a square tile's side (the image's shorter side) is large
+# enough for the detector's view of the whole image.
+LARGE_IN_TILE = 0.5
 
 
 def turn_image(image: np.ndarray, degrees: int) -> np.ndarray:
@@ -101,6 +106,43 @@ def as_person(found: Landmarks, schema: str = "mp33", size: tuple[int, int] | No
         if clipped[2] > clipped[0] and clipped[3] > clipped[1]:
             box = clipped
     return PersonPose(keypoints=points.copy(), bbox=box, score=found.score, schema=schema)
+
+
+def upright_people(image: np.ndarray, detector: PoseBackend, tiles: bool) -> list[PersonPose] | None:
+    """The people of a wide (or tall) still found upright, for find_person: the large ones as
+    the detector sees the whole image, the others as it sees the image's square tiles, where a
+    small body is larger. None for an image closer to square, or without `tiles` (a detector
+    that cannot search tiles: its ``tiles`` setting is turned on for the tiles alone).
+
+    The detector sees the whole image at 224 pixels, where a body small in a broadcast frame is
+    found roughly or not at all; a tile can cut a large body, so a tile's view of one is left
+    out."""
+    height, width = image.shape[:2]
+    if not tiles or not square_tiles(width, height):
+        return None
+    detect = getattr(detector, "detect_still", detector.detect)
+    whole = detect(image)
+    large = [p for p in whole if _longer_side(p.bbox) >= LARGE_IN_TILE * min(width, height)]
+    if whole and len(large) == len(whole):
+        return whole
+    detector.tiles = True  # type: ignore[attr-defined]
+    try:
+        in_tiles = [p for p in detect(image) if not any(_same_body(p.bbox, q.bbox) for q in large)]
+    finally:
+        detector.tiles = False  # type: ignore[attr-defined]
+    small = [p for p in whole if not any(p is q for q in large)]
+    missed = [p for p in small if not any(_same_body(p.bbox, q.bbox) for q in in_tiles)]
+    return large + in_tiles + missed
+
+
+def _longer_side(box: Sequence[float]) -> float:
+    return max(float(box[2]) - float(box[0]), float(box[3]) - float(box[1]))
+
+
+def _same_body(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Two boxes of one body: they overlap mostly, or the first lies mostly inside the second
+    (a part of the body)."""
+    return box_iou(a, b) > SAME_BODY_IOU or inside_fraction(a, b) > SAME_BODY_INSIDE
 
 
 def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator,
