@@ -18,9 +18,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.task == "action":
         return cmd_train_action(args)
     from app.assessment.training import train
-    from app.errors import AssessmentError
     from app.project import Project
-    from inference.assess.training import TrainConfig
 
     config = train_config(args)
     with Project.open(args.project) as project:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from dataclasses import asdict
 
 from app.cli.common import EXIT_ERROR, clip_json, print_json, progress_line

@@ -21,7 +21,7 @@ from app.edits.validation import check_clip_fields, check_labels, check_stages
 from app.errors import EditError
 from app.store.blobs import decode_flags, decode_keypoints, encode_flags, encode_keypoints
 from app.store.events import ChangeEvent, LabelsChanged, PosesChanged, StagesChanged, ClipsChanged
-from app.store.models import WORKING_LAYER, Clip, ClipLabel, PoseFrame, StageLabel, utc_now
+from app.store.models import Clip, ClipLabel, PoseFrame, StageLabel, utc_now
 from app.store.queries import pose_row
 from inference.provenance import JointSource, Visibility
 from inference.skeletons import get_skeleton

@@ -28,7 +28,7 @@ from app.media.cursor import CorruptFrameError, DecodeCursor
 from app.media.errors import RECOPY, VideoFileError
 from app.media.fingerprint import fingerprint
 from app.media.frame_cache import FrameCache
-from app.media.probe import VideoInfo, inspect_video
+from app.media.probe import inspect_video
 
 DEFAULT_CACHE_BYTES = 256 * 2**20
 _SEEK_MS = 1.0  # demuxer seek + decoder flush, independent of resolution

@@ -8,6 +8,8 @@ Runs the models that ship inside the mediapipe 0.10.21 wheel; nothing is downloa
   complexity whose model is in the wheel), used when ``single_person=True`` or, with a logged
   warning, when the Tasks bundle cannot be built or loaded.
 
+Both graphs run through :mod:`inference.pose.mediapipe_runners`.
+
 Coordinates are pixels of the image given; a joint's confidence is MediaPipe's landmark
 visibility times its presence; a person's score is the mean confidence of the twelve limb
 joints (shoulders, elbows, wrists, hips, knees, ankles). MediaPipe places all 33 landmarks
@@ -21,12 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
-import os
-import re
-import sys
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -35,7 +32,8 @@ import numpy as np
 from inference.pose.base import (
     SAME_BODY_INSIDE, Box, PersonPose, PoseBackendError, box_iou, box_of, inside_fraction, square_tiles,
 )
-from inference.pose.mediapipe_bundle import SETUP_HINT, mediapipe_model_files, pose_task_bundle
+from inference.pose.mediapipe_bundle import pose_task_bundle
+from inference.pose.mediapipe_runners import LegacyRunner, TasksRunner, import_mediapipe
 from inference.pose.still import MIN_PERSON_FLAG, SURE_SCORE, as_person
 from inference.skeletons import MEDIAPIPE33
 
@@ -44,7 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-N_JOINTS = 33
 # Shoulders, elbows, wrists, hips, knees, ankles in MediaPipe order: a person's score.
 CORE_JOINTS = np.array([11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
 # Joint index of each joint's left/right counterpart.
@@ -59,172 +56,6 @@ SYNTHETIC_STEP_MS = 33
 Mode = Literal["video", "image"]
 Tile = tuple[int, int, int, int]
 """x0, y0, width, height in pixels."""
-
-
-# --------------------------------------------------------------------------------------------
-# mediapipe's native log noise
-# --------------------------------------------------------------------------------------------
-
-# mediapipe 0.10.21 logs through absl before absl::InitializeLog, straight to fd 2, ignoring
-# GLOG_minloglevel / TF_CPP_MIN_LOG_LEVEL: each graph start prints half a dozen INFO and
-# WARNING lines. They are captured while a graph starts and on its first runs; lines that are
-# not known noise (errors above all) are written back to stderr.
-_NATIVE_LINE = re.compile(r"^([IWEF])\d{4} \S+\s+\d+ (\S+?):\d+\]")
-_NOISY_WARNING_SOURCES = {
-    "inference_feedback_manager.cc",
-    "landmark_projection_calculator.cc",
-    "gl_context_egl.cc",
-    "gl_context.cc",
-    "task_runner.cc",
-}
-_NOISE_PREFIXES = (
-    "INFO: Created TensorFlow Lite XNNPACK delegate",
-    "INFO: Initialized TensorFlow Lite runtime",
-    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
-)
-
-
-def _is_noise(line: str) -> bool:
-    if not line.strip() or line.startswith(_NOISE_PREFIXES):
-        return True
-    m = _NATIVE_LINE.match(line)
-    if m is None:
-        return False
-    level, source = m.groups()
-    return level == "I" or (level == "W" and source in _NOISY_WARNING_SOURCES)
-
-
-@contextlib.contextmanager
-def _filtered_native_stderr() -> Iterator[None]:
-    """Capture fd 2 for the duration; write back every line that is not known noise."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):  # no usable stderr (GUI launcher): nothing to do
-        yield
-        return
-    with tempfile.TemporaryFile() as capture:
-        os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            with contextlib.suppress(Exception):
-                sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            text = capture.read().decode("utf-8", errors="replace")
-            kept = [line for line in text.splitlines() if not _is_noise(line)]
-            if kept:
-                os.write(2, ("\n".join(kept) + "\n").encode())
-
-
-# --------------------------------------------------------------------------------------------
-# Model runners: normalised landmarks in, (people, 33, 3) arrays of x, y in [0, 1] and confidence
-# --------------------------------------------------------------------------------------------
-
-# Keep filtering native stderr on a graph's first runs until it has found someone (some
-# warnings are printed the first time landmarks are computed), at most this many runs.
-_QUIET_RUNS = 50
-
-
-def _optional(landmark: Any, field: str) -> float | None:
-    """A landmark's field, None when unset: the Tasks API gives dataclasses with Optional
-    fields; the legacy API gives protobuf messages, where an unset field reads 0."""
-    if hasattr(landmark, "HasField"):
-        return getattr(landmark, field) if landmark.HasField(field) else None
-    return getattr(landmark, field, None)
-
-
-def _landmark_array(landmarks: Any) -> np.ndarray:
-    out = np.empty((N_JOINTS, 3), dtype=np.float64)
-    for i, lm in enumerate(landmarks):
-        visibility = _optional(lm, "visibility")
-        presence = _optional(lm, "presence")
-        conf = (1.0 if visibility is None else visibility) * (1.0 if presence is None else presence)
-        out[i] = (lm.x, lm.y, conf)
-    out[:, 2] = np.clip(np.nan_to_num(out[:, 2], nan=0.0), 0.0, 1.0)
-    return out
-
-
-class _TasksRunner:
-    """A Tasks API PoseLandmarker in IMAGE or VIDEO running mode."""
-
-    def __init__(self, mp: Any, bundle: Path, video: bool, num_poses: int, min_conf: float):
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        self._mp = mp
-        self.video = video
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(bundle)),
-            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
-            num_poses=num_poses,
-            min_pose_detection_confidence=min_conf,
-            min_pose_presence_confidence=min_conf,
-            min_tracking_confidence=min_conf,
-        )
-        with _filtered_native_stderr():
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        self._quiet_runs = _QUIET_RUNS
-
-    def run(self, rgb: np.ndarray, timestamp_ms: int = 0) -> list[np.ndarray]:
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        quiet = _filtered_native_stderr() if self._quiet_runs > 0 else contextlib.nullcontext()
-        with quiet:
-            if self.video:
-                result = self._landmarker.detect_for_video(image, int(timestamp_ms))
-            else:
-                result = self._landmarker.detect(image)
-        people = [_landmark_array(p) for p in result.pose_landmarks]
-        if self._quiet_runs > 0:
-            self._quiet_runs = 0 if people else self._quiet_runs - 1
-        return people
-
-    def close(self) -> None:
-        self._landmarker.close()
-
-
-class _LegacyRunner:
-    """mediapipe.solutions.pose: one person, model_complexity=1 (the model in the wheel)."""
-
-    def __init__(self, mp: Any, video: bool, min_conf: float):
-        self.video = video
-        with _filtered_native_stderr():
-            self._pose = mp.solutions.pose.Pose(
-                static_image_mode=not video,
-                model_complexity=1,
-                smooth_landmarks=True,
-                enable_segmentation=False,
-                min_detection_confidence=min_conf,
-                min_tracking_confidence=min_conf,
-            )
-        self._quiet_runs = _QUIET_RUNS
-
-    def run(self, rgb: np.ndarray, timestamp_ms: int = 0) -> list[np.ndarray]:
-        # The legacy graph keeps its own clock; timestamp_ms is not needed.
-        quiet = _filtered_native_stderr() if self._quiet_runs > 0 else contextlib.nullcontext()
-        with quiet:
-            result = self._pose.process(rgb)
-        if result.pose_landmarks is None:
-            people = []
-        else:
-            people = [_landmark_array(result.pose_landmarks.landmark)]
-        if self._quiet_runs > 0:
-            self._quiet_runs = 0 if people else self._quiet_runs - 1
-        return people
-
-    def close(self) -> None:
-        self._pose.close()
-
-
-def _import_mediapipe() -> Any:
-    mediapipe_model_files()  # a clear error when the package or its models are missing
-    try:
-        with _filtered_native_stderr():
-            import mediapipe as mp
-    except Exception as exc:
-        raise PoseBackendError(f"mediapipe cannot be imported ({exc}). {SETUP_HINT}") from exc
-    return mp
 
 
 # --------------------------------------------------------------------------------------------
@@ -420,16 +251,16 @@ class MediaPipePose:
         self.fallback_reason: str | None = None
         self._closed = False
         self._last_ts: int | None = None
-        self._crop_runner: _TasksRunner | _LegacyRunner | None = None
+        self._crop_runner: TasksRunner | LegacyRunner | None = None
         self._bundle: Path | None = None
         # detect()'s runners, one per tile of the current layout (None until the first image;
         # the runner made here, which shows whether the Tasks API works, serves the first
         # tile).
-        self._runners: list[_TasksRunner | _LegacyRunner] = []
+        self._runners: list[TasksRunner | LegacyRunner] = []
         self._layout: tuple[Tile, ...] | None = None
-        self._still_runners: list[_TasksRunner | _LegacyRunner] = []  # detect_still's, video mode
+        self._still_runners: list[TasksRunner | LegacyRunner] = []  # detect_still's, video mode
 
-        self._mp = _import_mediapipe()
+        self._mp = import_mediapipe()
         if not self.single_person:
             try:
                 self._bundle = pose_task_bundle(cache_dir)
@@ -450,11 +281,11 @@ class MediaPipePose:
 
     def _new_runner(
         self, video: bool, num_poses: int | None = None
-    ) -> _TasksRunner | _LegacyRunner:
+    ) -> TasksRunner | LegacyRunner:
         if self.single_person:
-            return _LegacyRunner(self._mp, video, self.min_confidence)
+            return LegacyRunner(self._mp, video, self.min_confidence)
         assert self._bundle is not None
-        return _TasksRunner(
+        return TasksRunner(
             self._mp, self._bundle, video, num_poses or self.num_poses, self.min_confidence
         )
 
@@ -672,7 +503,7 @@ class MediaPipePose:
                 runner.close()
         self._runners = []
 
-    def _runners_for(self, layout: tuple[Tile, ...]) -> list[_TasksRunner | _LegacyRunner]:
+    def _runners_for(self, layout: tuple[Tile, ...]) -> list[TasksRunner | LegacyRunner]:
         """One runner per tile. In video mode a new layout (another image size) gets new
         runners: what they tracked was in other tiles. Image-mode runners keep no state."""
         if layout != self._layout:

@@ -16,7 +16,8 @@ import pytest
 
 from inference.pose import mediapipe_backend, mediapipe_bundle
 from inference.pose.base import PersonPose, PoseBackend, PoseBackendError
-from inference.pose.mediapipe_backend import MediaPipePose, _is_noise, _unrotate
+from inference.pose.mediapipe_backend import MediaPipePose, _unrotate
+from inference.pose.mediapipe_runners import is_noise
 from inference.pose.mediapipe_bundle import (
     DETECTOR_MEMBER,
     LANDMARKS_MEMBER,
@@ -229,12 +230,12 @@ def test_falls_back_to_one_person_when_the_bundle_fails(
 
 
 def test_native_log_noise_is_filtered_but_errors_are_kept():
-    assert _is_noise("I0000 00:00:1795432977.721604   21686 task_runner.cc:85] GPU suport")
-    assert _is_noise("W0000 00:00:1795432977.811286   21705 inference_feedback_manager.cc:114] x")
-    assert _is_noise("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.")
-    assert not _is_noise("E0000 00:00:1795432977.811286   21705 model.cc:12] cannot open model")
-    assert not _is_noise("W0000 00:00:1795432977.811286   21705 some_other.cc:3] a new warning")
-    assert not _is_noise("Traceback (most recent call last):")
+    assert is_noise("I0000 00:00:1795432977.721604   21686 task_runner.cc:85] GPU suport")
+    assert is_noise("W0000 00:00:1795432977.811286   21705 inference_feedback_manager.cc:114] x")
+    assert is_noise("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.")
+    assert not is_noise("E0000 00:00:1795432977.811286   21705 model.cc:12] cannot open model")
+    assert not is_noise("W0000 00:00:1795432977.811286   21705 some_other.cc:3] a new warning")
+    assert not is_noise("Traceback (most recent call last):")
 
 
 def test_backend_start_prints_no_noise(cache_dir: Path, capfd: pytest.CaptureFixture):

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from inference.pose.blazepose import INPUT_SIZE, LandmarkRunner, Region, region_of_axis, region_of_box
+from inference.pose.blazepose import INPUT_SIZE, LandmarkRunner, Region, region_of_axis
 from inference.pose.still import find_person, turn_image, turn_points, unturn_points
 from inference.pose.tflite_graph import TFLiteGraph, UnsupportedGraph
 from inference.pose.upright import UprightEstimator, region_of_pose
