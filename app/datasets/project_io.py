@@ -388,6 +388,10 @@ def _check_schema(session, clip: Clip, seq: PoseSequence, layer: str) -> None:
                            "(--layer); nothing was imported")
 
 
+# Coordinates are stored as 32-bit floats: a larger value would be stored as infinity.
+_LARGEST_COORDINATE = float(np.finfo(np.float32).max)
+
+
 def _check_sequence(seq: PoseSequence) -> None:
     try:
         joints = get_skeleton(seq.schema).num_joints
@@ -398,6 +402,11 @@ def _check_sequence(seq: PoseSequence) -> None:
             or np.shape(seq.bbox) != (t, 4) or t < 1:
         raise DatasetError(f"clip {seq.name}: arrays must be ({t}, {joints}, 3), ({t}, {joints}), ({t}, 4); "
                            f"got {np.shape(seq.keypoints)}, {np.shape(seq.visibility)}, {np.shape(seq.bbox)}")
+    coordinates = np.concatenate([np.asarray(seq.keypoints, np.float64)[..., :2].ravel(),
+                                  np.asarray(seq.bbox, np.float64).ravel()])
+    if (np.abs(coordinates[~np.isnan(coordinates)]) > _LARGEST_COORDINATE).any():
+        raise DatasetError(f"clip {seq.name}: a keypoint or box coordinate is infinite or too large to be "
+                           f"a pixel position (at most {_LARGEST_COORDINATE:.1e})")
 
 
 def import_sequences(project, sequences: Sequence[PoseSequence], annotator: str = "import:sequences",
@@ -530,7 +539,8 @@ def import_image_poses(project, poses: Sequence[ImagePose], annotator: str = "im
         for f, p in frames.items():
             if np.shape(p.keypoints) != (joints, 3):
                 raise DatasetError(f"image {p.image}: keypoints must be ({joints}, 3), got {np.shape(p.keypoints)}")
-            kp[f], vis[f], box[f] = p.keypoints, p.visibility, p.bbox
+            with np.errstate(over="ignore"):  # too large for 32 bits: infinite, refused below
+                kp[f], vis[f], box[f] = p.keypoints, p.visibility, p.bbox
         sequences.append(PoseSequence(name, schema, kp, vis, box))
     return import_sequences(project, sequences, annotator=annotator, fps=fps, layer=layer)
 

@@ -177,3 +177,15 @@ def test_damaged_videos_are_probed_or_refused_with_a_media_error(video_bytes):
             assert info.frame_count >= 1
 
     run()
+
+
+@pytest.mark.parametrize("value", [1e300, -1e39])
+def test_a_coordinate_too_large_to_store_is_refused_and_nothing_is_written(tmp_path, value):
+    doc = valid_docs()["coco"]
+    doc["annotations"][0]["keypoints"][3] = value
+    poses = read_file("coco", tmp_path / "in", json.dumps(doc))
+    with Project.create(tmp_path / "p") as project:
+        before = digest(project)
+        with pytest.raises(DatasetError, match="too large"):
+            project_io.import_image_poses(project, poses)
+        assert digest(project) == before
