@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 from app.pose_accuracy import load_lsp, read_rgb  # noqa: E402
 from inference.metrics.keypoints import pckh  # noqa: E402
 from inference.pose.mediapipe_backend import MediaPipePose  # noqa: E402
-from inference.pose.still import DETECTOR_TURNS, find_person, turn_image, unturn_points  # noqa: E402
+from inference.pose.still import DETECTOR_TURNS, find_person, turn_image, unturn_points, upright_people  # noqa: E402
 from inference.skeletons import convert  # noqa: E402
 
 
@@ -102,7 +102,8 @@ def main() -> None:
 
 
 def _plumb(detector: MediaPipePose, rgb: np.ndarray) -> np.ndarray | None:
-    person = find_person(rgb, detector, detector.upright)
+    """What `plumb detect --still` does with the image."""
+    person = find_person(rgb, detector, detector.upright, upright_people=upright_people(rgb, detector, tiles=True))
     return None if person is None else np.asarray(person.keypoints, np.float64)
 
 
