@@ -3,10 +3,11 @@
 A still has no previous frame to say which way the body points, so people are looked for in
 the image as it is and turned a quarter, a half and three quarters (MediaPipe's person detector
 only finds upright bodies), each answer mapped back to the image and refined on an upright
-region (:mod:`inference.pose.upright`). While every reading is unsure, a wide or tall image is
-searched again in its square tiles (:func:`inference.pose.base.square_tiles`), where a small
-body (a diver in a broadcast frame) is large enough for the detector, and then the whole image
-at several turns. A body the detector finds again at another turn is read again while no
+region (:mod:`inference.pose.upright`). A wide or tall image's small people are looked for
+upright in its square tiles (:func:`inference.pose.base.square_tiles`, `upright_people`), where
+a small body (a diver in a broadcast frame) is large enough for the detector; while every
+reading is unsure, the tiles are searched at every turn, and then the whole image at several
+turns. A body the detector finds again at another turn is read again while no
 reading of it is sure; a reading the landmark network itself says is nobody is dropped. Of
 the people found, the most prominent is kept: the largest in the picture among those nearly as
 confident as the most confident one. Where the accurate network is installed, it reads each of
@@ -111,8 +112,9 @@ def as_person(found: Landmarks, schema: str = "mp33", size: tuple[int, int] | No
 def upright_people(image: np.ndarray, detector: PoseBackend, tiles: bool) -> list[PersonPose] | None:
     """The people of a wide (or tall) still found upright, for find_person: the large ones as
     the detector sees the whole image, the others as it sees the image's square tiles, where a
-    small body is larger. None for an image closer to square, or without `tiles` (a detector
-    that cannot search tiles: its ``tiles`` setting is turned on for the tiles alone).
+    small body is larger. None for an image closer to square, or when `tiles` is False (the
+    detector cannot search tiles). The detector's ``tiles`` setting, off for find_person's own
+    searches, is turned on for the tiles' search alone.
 
     The detector sees the whole image at 224 pixels, where a body small in a broadcast frame is
     found roughly or not at all; a tile can cut a large body, so a tile's view of one is left

@@ -268,7 +268,8 @@ class AthleteTracker:
         ref_diag = max(sizes)
 
         def sized(box: Box, references: tuple[float, ...]) -> bool:
-            return any(1 / cfg.max_size_ratio <= box_diagonal(box) / size <= cfg.max_size_ratio for size in references)
+            ratios = [box_diagonal(box) / size for size in references]
+            return any(1 / cfg.max_size_ratio <= r <= cfg.max_size_ratio for r in ratios)
 
         def unfolded(pose: PersonPose, box: Box) -> bool:
             return (pose is continuation and not reacquiring and sized(box, (*sizes, max(self._largest, 1.0)))
