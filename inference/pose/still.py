@@ -127,11 +127,11 @@ def upright_people(image: np.ndarray, detector: PoseBackend, tiles: bool) -> lis
     large = [p for p in whole if _longer_side(p.bbox) >= LARGE_IN_TILE * min(width, height)]
     if whole and len(large) == len(whole):
         return whole
-    detector.tiles = True  # type: ignore[attr-defined]
+    previous, detector.tiles = detector.tiles, True  # type: ignore[attr-defined]
     try:
         in_tiles = [p for p in detect(image) if not any(_same_body(p.bbox, q.bbox) for q in large)]
     finally:
-        detector.tiles = False  # type: ignore[attr-defined]
+        detector.tiles = previous  # type: ignore[attr-defined]
     small = [p for p in whole if not any(p is q for q in large)]
     missed = [p for p in small if not any(_same_body(p.bbox, q.bbox) for q in in_tiles)]
     return large + in_tiles + missed
