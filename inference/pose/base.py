@@ -96,6 +96,12 @@ def inside_fraction(inner: Sequence[float], outer: Sequence[float]) -> float:
     return float(w * h / area)
 
 
+def same_body_boxes(a: Sequence[float], b: Sequence[float], min_iou: float) -> bool:
+    """Boxes of one body: they overlap by more than min_iou, or a lies mostly inside b (a
+    reading of part of the body, or with arms or legs missed)."""
+    return box_iou(a, b) > min_iou or inside_fraction(a, b) > SAME_BODY_INSIDE
+
+
 def detect_top_down(image: np.ndarray, timestamp_ms: int | None, detector: PoseBackend | None,
                     estimate_many: Callable[[np.ndarray, list[Box]], list[PersonPose | None]]) -> list[PersonPose]:
     """detect() of a top-down model: the detector's people (the whole image without one), each

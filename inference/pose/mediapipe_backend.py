@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from inference.pose.base import (
-    SAME_BODY_INSIDE, Box, PersonPose, PoseBackendError, box_iou, box_of, inside_fraction, square_tiles,
+    Box, PersonPose, PoseBackendError, box_of, inside_fraction, same_body_boxes, square_tiles,
 )
 from inference.pose.mediapipe_bundle import pose_task_bundle
 from inference.pose.mediapipe_runners import LegacyRunner, TasksRunner, import_mediapipe
@@ -97,7 +97,7 @@ def _is_duplicate(a: np.ndarray, a_box: Box, b: np.ndarray, b_box: Box, max_iou:
     """Two landmark sets for one person: MediaPipe sometimes reports a person twice, as the
     same pose, its left/right mirror, or another reading of the body (boxes overlapping, or
     a's box almost entirely inside b's: a is the worse, b was kept before it)."""
-    if box_iou(a_box, b_box) > max_iou or inside_fraction(a_box, b_box) > SAME_BODY_INSIDE:
+    if same_body_boxes(a_box, b_box, max_iou):
         return True
     size = max(b_box[2] - b_box[0], b_box[3] - b_box[1], 1.0)
     for other in (b, b[_MIRROR]):

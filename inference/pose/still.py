@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from inference.pose.base import (
-    SAME_BODY_INSIDE, PersonPose, PoseBackend, box_iou, box_of, inside_fraction, square_tiles,
+    PersonPose, PoseBackend, box_iou, box_of, inside_fraction, same_body_boxes, square_tiles,
 )
 
 if TYPE_CHECKING:  # torch is imported only when a network runs
@@ -129,22 +129,21 @@ def upright_people(image: np.ndarray, detector: PoseBackend, tiles: bool) -> lis
         return whole
     previous, detector.tiles = detector.tiles, True  # type: ignore[attr-defined]
     try:
-        in_tiles = [p for p in detect(image) if not any(_same_body(p.bbox, q.bbox) for q in large)]
+        in_tiles = [p for p in detect(image) if not _among(p, large)]
     finally:
         detector.tiles = previous  # type: ignore[attr-defined]
     small = [p for p in whole if not any(p is q for q in large)]
-    missed = [p for p in small if not any(_same_body(p.bbox, q.bbox) for q in in_tiles)]
+    missed = [p for p in small if not _among(p, in_tiles)]
     return large + in_tiles + missed
+
+
+def _among(person: PersonPose, people: list[PersonPose]) -> bool:
+    """Whether person's box is one of people's bodies, or a part of one."""
+    return any(same_body_boxes(person.bbox, other.bbox, SAME_BODY_IOU) for other in people)
 
 
 def _longer_side(box: Sequence[float]) -> float:
     return max(float(box[2]) - float(box[0]), float(box[3]) - float(box[1]))
-
-
-def _same_body(a: Sequence[float], b: Sequence[float]) -> bool:
-    """Two boxes of one body: they overlap mostly, or the first lies mostly inside the second
-    (a part of the body)."""
-    return box_iou(a, b) > SAME_BODY_IOU or inside_fraction(a, b) > SAME_BODY_INSIDE
 
 
 def find_person(image: np.ndarray, detector: PoseBackend, upright: UprightEstimator,

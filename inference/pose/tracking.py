@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from inference.pose.base import SAME_BODY_INSIDE, Box, PersonPose, box_iou, box_of, inside_fraction
+from inference.pose.base import SAME_BODY_INSIDE, Box, PersonPose, box_of, inside_fraction, same_body_boxes
 from inference.pose.camera_motion import check_motion, invert_motion, is_identity, motion_scale, transform_box
 
 Status = Literal["tracked", "redetected", "lost"]
@@ -169,8 +169,7 @@ def _same_person(box: np.ndarray, athlete_box: np.ndarray) -> bool:
     """A duplicate of the athlete, or another reading of the athlete's body, wider or narrower
     (a body found again on a crop beside the detector's reading of it): kept as a bystander
     beside the athlete, it would follow the athlete and win every frame after a loss."""
-    return (box_iou(box, athlete_box) > _SAME_PERSON_IOU
-            or max(inside_fraction(box, athlete_box), inside_fraction(athlete_box, box)) > SAME_BODY_INSIDE)
+    return same_body_boxes(box, athlete_box, _SAME_PERSON_IOU) or same_body_boxes(athlete_box, box, _SAME_PERSON_IOU)
 
 
 def _moved(boxes: Sequence[np.ndarray], camera: np.ndarray) -> list[np.ndarray]:
