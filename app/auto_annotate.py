@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,7 @@ from app.store.models import WORKING_LAYER, PoseFrame
 from app.store.pose_rows import row_arrays, rows_by_frame, stored_frames, upsert, visibility_from_confidence
 from app.store.records import ClipRecord
 from inference.pose.backends import make_backend
-from inference.pose.base import PoseBackend, PoseBackendError
+from inference.pose.base import PersonPose, PoseBackend, PoseBackendError
 from inference.pose.interpolate import interpolate_gaps, propagate_from_keyframes
 from inference.pose.merge import merge_model_run
 from inference.pose.pipeline import FrameResult, PoseRunner
@@ -44,6 +44,9 @@ Cancel = Callable[[], bool]
 BATCH = 25
 UNDECODABLE = "undecodable"  # FrameResult.status of a frame the video could not decode
 TRUSTED_CONFIDENCE = 0.3
+# A frame whose annotator set this many joints by hand says where the athlete's body is, and
+# steers the model's next run over the clip.
+MIN_CORRECTED_JOINTS = 4
 
 
 @dataclass(frozen=True)
@@ -376,7 +379,8 @@ def _resume_start(project: Project, clip_id: int, layer: str, first: int) -> Sta
 @dataclass(frozen=True)
 class VideoJob:
     """What a model run over one clip's video needs, without the project (a batch worker may
-    run it on another machine that sees the same video paths)."""
+    run it on another machine that sees the same video paths). anchors: the annotator's
+    corrected poses by frame, which steer the run (see PoseRunner)."""
 
     video: Path
     proxy: Path | None
@@ -385,12 +389,30 @@ class VideoJob:
     first: int = 0
     start: StartBox | StartPoint | None = None
     stop: int | None = None
+    anchors: dict[int, PersonPose] = field(default_factory=dict)
 
 
 def video_job(project: Project, clip: ClipRecord, first: int, start, stop: int | None = None) -> VideoJob:
     proxy = project.access_proxy_path(clip)
     return VideoJob(project.video_path(clip), proxy if proxy.exists() else None, (clip.width, clip.height),
-                    clip.frame_count, first, start, stop)
+                    clip.frame_count, first, start, stop, corrected_poses(project, clip.id))
+
+
+def corrected_poses(project: Project, clip_id: int) -> dict[int, PersonPose]:
+    """The clip's working poses, by frame, on frames with at least MIN_CORRECTED_JOINTS joints
+    set by hand: the annotator left the other joints as they are, so they belong to the body too
+    (a box of the few joints that were fixed would be a part of it)."""
+    with project.store.reading() as session:
+        rows = rows_by_frame(session, clip_id, WORKING_LAYER)
+    corrected = {}
+    for frame, row in rows.items():
+        keypoints, _, source = row_arrays(row)
+        manual = source == JointSource.MANUAL
+        if manual.sum() >= MIN_CORRECTED_JOINTS:
+            points = keypoints.astype(np.float32)
+            points[manual, 2] = 1.0
+            corrected[frame] = PersonPose(points, None, 1.0, row.schema)
+    return corrected
 
 
 def model_run(job: VideoJob, options: PoseOptions, backend: PoseBackend,
@@ -407,7 +429,7 @@ def model_run(job: VideoJob, options: PoseOptions, backend: PoseBackend,
         return _blank(source) if index in damaged else source.frame(index)
 
     try:
-        runner = PoseRunner(backend, options.schema, image_size=job.size, start=job.start)
+        runner = PoseRunner(backend, options.schema, image_size=job.size, start=job.start, anchors=job.anchors)
         count = job.frame_count if job.stop is None else min(job.stop, job.frame_count)
         for result in runner.run(_frames(source, count, job.first, cancel, True, damaged=damaged), frame_at):
             yield FrameResult(result.frame, None, None, UNDECODABLE, 0) if result.frame in damaged else result

@@ -19,7 +19,7 @@ with the faster one; see :mod:`inference.pose.landmark_models`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -53,7 +53,12 @@ KEEP_SHARE = 0.5
 # sixth of a second at 30 fps: a body moves too far in longer).
 MAX_FOLLOW_GAP = 5
 
+# Random access to an RGB frame by index (for re-detection on frames already passed).
 FrameAt = Callable[[int], np.ndarray]
+
+
+def _has_area(box: Box | None) -> bool:
+    return box is not None and box[2] > box[0] and box[3] > box[1]
 
 
 def moved_landmarks(landmarks: Landmarks, matrix: np.ndarray) -> Landmarks:
@@ -62,7 +67,6 @@ def moved_landmarks(landmarks: Landmarks, matrix: np.ndarray) -> Landmarks:
     points[:, :2] = transform_points(points[:, :2].astype(np.float64), matrix)
     hip, axis = transform_points(np.stack([landmarks.hip, landmarks.axis]), matrix)
     return replace(landmarks, points=points, hip=hip, axis=axis)
-"""Random access to an RGB frame by index (for re-detection on frames already passed)."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +89,19 @@ class PoseRunner:
 
     start: None (automatic: the moving person the camera follows), StartBox or StartPoint
     (the annotator's choice, in clip frame numbers).
+    anchors: the annotator's corrected poses by frame (any schema, NaN for joints not set).
+    On such a frame the athlete is where the corrected joints are: the model reads the body
+    there and the athlete is followed on from it, whoever the tracker had been following.
+    In the first frames, before tracking starts, the first of them chooses the athlete when
+    no start is given.
     """
 
     def __init__(self, backend: PoseBackend, schema: str, *, image_size: tuple[int, int],
                  start: StartBox | StartPoint | None = None, auto_frames: int = 20,
-                 config: TrackerConfig | None = None, follow_camera: bool = True) -> None:
+                 config: TrackerConfig | None = None, follow_camera: bool = True,
+                 anchors: Mapping[int, PersonPose] | None = None) -> None:
         self.backend = backend
+        self.anchors = {int(f): pose for f, pose in (anchors or {}).items() if _has_area(pose_box(pose))}
         self.skeleton = get_skeleton(schema)
         self.image_size = image_size
         self.start = start
@@ -138,6 +149,10 @@ class PoseRunner:
                 if self._pending_camera is not None:
                     camera = chain_motions([self._pending_camera, camera])
                     self._pending_camera = None
+                if index in self.anchors:
+                    tracker.confirm(index, pose_box(self.anchors[index]), camera)
+                    yield self._result(self._anchored(index, rgb), len(people))
+                    continue
                 step = tracker.step(index, candidates, lambda box, rgb=rgb: self.backend.estimate(rgb, box),
                                     camera=camera, continuation=continuation)
                 yield self._result(self._refine(step, rgb, followed), len(people))
@@ -172,6 +187,11 @@ class PoseRunner:
         return None
 
     def _flush(self, buffer: list[tuple[int, list[PersonPose]]], frame_at: FrameAt) -> Iterator[FrameResult]:
+        if len(buffer) == 1 and buffer[0][0] in self.anchors and not self._start_in(buffer):
+            yield self._result(self._anchored(buffer[0][0], frame_at(buffer[0][0])), len(buffer[0][1]))
+            self._last_steps = []
+            self._cameras = []
+            return
         if len(buffer) == 1 and self.upright is not None and not self._start_in(buffer):
             yield self._still(buffer[0][0], frame_at(buffer[0][0]), buffer[0][1])
             self._last_steps = []
@@ -247,6 +267,26 @@ class PoseRunner:
     def _start_in(self, buffer: list[tuple[int, list[PersonPose]]]) -> bool:
         return self.start is not None and buffer[0][0] <= self.start.frame <= buffer[-1][0]
 
+    def _anchored(self, frame: int, rgb: np.ndarray) -> TrackStep:
+        """The model's reading of the body the annotator corrected on this frame, followed on
+        from; lost when the model sees no body there (the corrected joints stay the answer in
+        the annotation, and the tracker goes on from their box)."""
+        anchor = self.anchors[frame]
+        box = pose_box(anchor)
+        self._followed, self._hip_motion = None, (0.0, 0.0)  # what was followed may be someone else
+        if self.upright is None:
+            person = self.backend.estimate(rgb, box)
+            found = None
+        else:
+            found = self.upright.refine(rgb, convert(anchor.keypoints, anchor.schema, "mp33").keypoints)
+            is_body = found is not None and found.flag >= MIN_PERSON_FLAG
+            person = as_person(found, "mp33", (rgb.shape[1], rgb.shape[0])) if is_body else None
+        read_box = None if person is None else pose_box(person)
+        if read_box is None or box_iou(read_box, box) < SAME_BODY_MIN_IOU:
+            return TrackStep(frame, None, "lost", float("nan"), None)
+        step = TrackStep(frame, person, "tracked", 0.0, None)
+        return step if found is None else self._refine(step, rgb, found)
+
     def _still(self, frame: int, rgb: np.ndarray, people: list[PersonPose]) -> FrameResult:
         """A shot of one frame: its most prominent person, found at any turn, as in a still.
         The detector's people on the frame as it is are already known."""
@@ -276,6 +316,8 @@ class PoseRunner:
             elif isinstance(start, StartPoint):
                 start = StartPoint(start.frame - first, start.point)
             self.start = None  # a later buffer (nobody found yet) chooses automatically
+        if start is None:
+            start = next((StartBox(f - first, pose_box(self.anchors[f])) for f, _ in buffer if f in self.anchors), None)
         cameras, self._cameras = self._cameras, []
         steps = track_sequence(
             [people for _, people in buffer], start,

@@ -358,6 +358,27 @@ class AthleteTracker:
         self._largest = max(self._largest, box_diagonal(_as_box(athlete_box)))
         return TrackStep(frame, chosen[0], status, chosen[2], predicted)
 
+    def confirm(self, frame: int, box: Box, camera: np.ndarray | None = None) -> None:
+        """The annotator has placed the athlete on `frame` (a corrected pose, whose box this is):
+        taken as confirmed whatever the gates say, so a tracker that drifted onto a spectator
+        goes on from the athlete. A bystander there was the athlete all along and is dropped.
+        camera: as for `step`."""
+        frame = int(frame)
+        if frame < self._next_frame:
+            raise ValueError(f"frames must increase: got {frame} after {self._next_frame - 1}")
+        athlete_box = _check_box(box)
+        if not is_identity(camera):
+            self._follow_camera(check_motion(camera))
+        self._next_frame = frame + 1
+        if frame - self.last_frame - 1 > self.config.max_lost:
+            self._history.clear()
+            self._largest = 0.0
+        elif self._history[-1][0] == frame:
+            self._history.pop()
+        self._history.append((frame, athlete_box))
+        self._largest = max(self._largest, box_diagonal(_as_box(athlete_box)))
+        self._bystanders = [b for b in self._bystanders if not _same_person(b.boxes[-1], athlete_box)]
+
     def _follow_camera(self, camera: np.ndarray) -> None:
         """Map every kept box into the new frame's coordinates."""
         frames = [f for f, _ in self._history]

@@ -114,6 +114,21 @@ def test_rerun_keeps_manual_joints_and_propagates_corrections(project):
     assert src[15, 4] == JointSource.MODEL and kp[30, 3, 0] == pytest.approx(athlete_keypoints(30)[3, 0])
 
 
+def test_a_frame_corrected_onto_another_person_steers_the_next_run(project):
+    """The annotator redraws frame 20's joints on the person in the corner: that person is the
+    athlete. The next run follows that person from frame 20 on, not the one the automatic
+    choice took."""
+    pose_clip(project, project.clip(1), PoseOptions(), backend=NumberedPose())
+    corner = {j: (5 + j * 0.5, 170.0 + j) for j in range(16)}
+    project.history.apply(set_keypoints(1, 20, corner, schema="mpii16"))
+    pose_clip(project, project.clip(1), PoseOptions(rerun=True), backend=NumberedPose())
+    with project.store.reading() as session:
+        raw = queries.pose_track(session, 1, model_layer("mediapipe"))
+    np.testing.assert_allclose(raw.keypoints[19], athlete_keypoints(19), atol=1e-4)
+    assert np.isnan(raw.keypoints[20]).all(), "this backend reads nobody on a given box"
+    assert (raw.keypoints[21:, :, 0] < 20).all(), "the corner person, from the corrected frame on"
+
+
 def test_interrupted_run_resumes_without_losing_frames(project):
     first = NumberedPose()
     calls = {"n": 0}

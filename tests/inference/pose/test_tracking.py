@@ -344,3 +344,25 @@ def test_a_continuation_elsewhere_or_far_larger_than_the_athlete_ever_was_is_not
     assert _tucked_after_standing().step(8, [beside], continuation=beside).status == "lost"
     huge = person((20, 0, 260, 300))  # over it, but 3x the standing athlete
     assert _tucked_after_standing().step(8, [huge], continuation=huge).status == "lost"
+
+
+def test_a_confirmed_box_moves_the_tracker_onto_the_athlete_the_annotator_placed():
+    """The tracker follows the walker (a wrong start). The annotator places the athlete on
+    frame 10: from there the athlete is followed and the walker, a bystander until then, is not
+    taken back."""
+    frames, names = scene()
+    walker = [next(d for d in dets if names[id(d)] == "walker") for dets in frames]
+    tracker = AthleteTracker(0, walker[0].bbox)
+    assert all(names[id(tracker.step(f, frames[f]).pose)] == "walker" for f in range(1, 10))
+    tracker.confirm(10, athlete_box(10))
+    assert tracker.last_box == pytest.approx(athlete_box(10))
+    followed = [tracker.step(f, frames[f]) for f in range(11, 25)]
+    assert who(followed, names) == ["athlete"] * len(followed)
+
+
+def test_confirm_is_forward_only_and_needs_a_box():
+    tracker = AthleteTracker(5, athlete_box(5))
+    with pytest.raises(ValueError):
+        tracker.confirm(4, athlete_box(4))
+    with pytest.raises(ValueError):
+        tracker.confirm(6, (10, 10, 10, 20))
