@@ -146,12 +146,15 @@ def train_pose_model(project, config: FinetuneConfig, progress: Callable[[EpochR
                           config, progress=progress, cancelled=cancelled)
     except Cancelled:
         raise PlumbError("Fine-tuning was cancelled; the project's models are as they were.") from None
-    if result.val_pckh <= result.base_val_pckh:
+    if not result.val_error < result.base_val_error:
         # A model no better than the bundled one would only replace it with a worse copy.
         raise PlumbError(f"Fine-tuning did not beat the bundled model on the {len(val)} held-out frames "
-                         f"(PCKh@0.5 {result.val_pckh:.3f} against {result.base_val_pckh:.3f}); nothing was saved. "
-                         "Correct more frames, or train for more epochs.")
+                         f"(mean joint error {result.val_error:.3f} head lengths against {result.base_val_error:.3f}; "
+                         f"PCKh@0.5 {result.val_pckh:.3f} against {result.base_val_pckh:.3f}); nothing was saved. "
+                         "Correct more frames, or train for more epochs. Auto-annotating the clip again (plumb pose "
+                         "--rerun) follows the corrected frames without a fine-tuned model.")
     metrics = {"val_pckh": round(result.val_pckh, 4), "bundled_val_pckh": round(result.base_val_pckh, 4),
+               "val_error": round(result.val_error, 4), "bundled_val_error": round(result.base_val_error, 4),
                "best_epoch": result.best_epoch, "n_train": len(train), "n_val": len(val),
                "seed": config.seed, "device": config.device}
     heavy = heavy_model()

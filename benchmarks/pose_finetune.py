@@ -64,15 +64,16 @@ def main() -> None:
           f"({inverted.sum()} inverted)")
 
     def progress(epoch) -> None:
-        print(f"  epoch {epoch.epoch}: loss {epoch.train_loss:.4f}, val PCKh {epoch.val_pckh:.3f}, {epoch.seconds:.1f} s",
-              flush=True)
+        print(f"  epoch {epoch.epoch}: loss {epoch.train_loss:.4f}, val PCKh {epoch.val_pckh:.3f}, "
+              f"error {epoch.val_error:.3f}, {epoch.seconds:.1f} s", flush=True)
 
     start = time.perf_counter()
     result = finetune(train, val, FinetuneConfig(epochs=args.epochs, device=args.device, learning_rate=args.learning_rate,
                                                   keep_weight=args.keep_weight), progress=progress)
     total = time.perf_counter() - start
     print(f"fine-tuning: {total:.0f} s in all, best epoch {result.best_epoch}; held-out PCKh {result.val_pckh:.3f} "
-          f"against the bundled network's {result.base_val_pckh:.3f}")
+          f"against the bundled network's {result.base_val_pckh:.3f} (mean error {result.val_error:.3f} against "
+          f"{result.base_val_error:.3f} head lengths)")
     bundled = predict_in_regions(LandmarkRunner.for_inference(), test, "mpii16")
     tuned = predict_in_regions(LandmarkRunner.for_inference(result.net), test, "mpii16")
     report("bundled", bundled, test, inverted)

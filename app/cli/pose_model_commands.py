@@ -13,8 +13,8 @@ DEFAULT_EPOCHS, DEFAULT_PATIENCE = 8, 3
 
 
 def _epoch_line(epoch) -> None:
-    print(f"epoch {epoch.epoch}: loss {epoch.train_loss:.4f}, validation PCKh@0.5 {epoch.val_pckh:.3f} "
-          f"({epoch.seconds:.0f} s)", file=sys.stderr, flush=True)
+    print(f"epoch {epoch.epoch}: loss {epoch.train_loss:.4f}, validation PCKh@0.5 {epoch.val_pckh:.3f}, "
+          f"mean joint error {epoch.val_error:.3f} head lengths ({epoch.seconds:.0f} s)", file=sys.stderr, flush=True)
 
 
 def cmd_train_pose(args: argparse.Namespace) -> int:
@@ -41,6 +41,7 @@ def cmd_train_pose(args: argparse.Namespace) -> int:
     print(f"Trained a pose model: {outcome.record.path}")
     print(f"  validation PCKh@0.5 {m['val_pckh']:.3f} (bundled model on the same {m['n_val']} frames: "
           f"{m['bundled_val_pckh']:.3f}{heavy_clause(m)}); trained on {m['n_train']} corrected frames")
+    print(f"  mean joint error {m['val_error']:.3f} head lengths (bundled model: {m['bundled_val_error']:.3f})")
     return 0
 
 

@@ -68,8 +68,12 @@ def corrections_line(project) -> tuple[str, bool]:
 def outcome_line(metrics: dict) -> str:
     from app.pose_model import heavy_clause
 
+    error = ""
+    if "val_error" in metrics:
+        error = (f" Its joints lie {metrics['val_error']:.3f} head lengths from the corrections on average, "
+                 f"the bundled model's {metrics['bundled_val_error']:.3f}.")
     return (f"Trained: PCKh@0.5 {metrics['val_pckh']:.3f} on {metrics['n_val']} held-out frames, against "
-            f"{metrics['bundled_val_pckh']:.3f} for the bundled model{heavy_clause(metrics)}. Auto-annotation "
+            f"{metrics['bundled_val_pckh']:.3f} for the bundled model{heavy_clause(metrics)}.{error} Auto-annotation "
             "uses it with the backend \"project\" (Pose ▸ Auto-Annotation Settings…).")
 
 

@@ -36,12 +36,12 @@ def test_train_registers_a_model_with_both_validation_figures_and_evaluate_reads
     with Project.open(project) as p:
         found = corrections(p)
     assert len(found) == 30 and {c.held_out for c in found} == {False, True}
-    assert main(["train", str(project), "--task", "pose", "--epochs", "1", "--device", "cpu", "--json"]) == 0
+    assert main(["train", str(project), "--task", "pose", "--epochs", "4", "--device", "cpu", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     metrics = result["metrics"]
     # frames 40-48 held out; 38 and 50, their near-twins, are in neither set
     assert (metrics["n_train"], metrics["n_val"]) == (23, 5)
-    # the bundled network cannot read the drawn figure; one epoch on its labels can
+    # the bundled network cannot read the drawn figure; a few epochs on its labels can
     assert metrics["bundled_val_pckh"] < 0.3 and metrics["val_pckh"] > metrics["bundled_val_pckh"] + 0.2
     from inference.pose.landmark_models import heavy_model
 

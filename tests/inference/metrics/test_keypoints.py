@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference.metrics.keypoints import oks, oks_per_joint, pck, pckh
+from inference.metrics.keypoints import head_error, oks, oks_per_joint, pck, pckh
 from inference.skeletons import COCO17
 
 
@@ -71,3 +71,32 @@ def test_oks_perfect_and_missing():
     missing = np.full_like(gt, np.nan)
     assert np.allclose(oks(missing, gt, visible, np.full(3, 900.0), sigmas), 0)
     assert np.isnan(oks(gt, gt, np.zeros((3, 17), bool), np.full(3, 900.0), sigmas)).all()
+
+
+def test_head_error_tells_apart_readings_pckh_ties():
+    gt = np.zeros((1, 16, 2))
+    gt[0, :, 0] = np.arange(16) * 100
+    gt[0, 8] = [0, 0]
+    gt[0, 9] = [0, 20]  # head size 20
+    visible = np.ones((1, 16), bool)
+    near, nearer = gt.copy(), gt.copy()
+    near[0, :, 0] += 8.0
+    nearer[0, :, 0] += 2.0
+    assert pckh(near, gt, visible).overall == pckh(nearer, gt, visible).overall == 1.0
+    assert head_error(near, gt, visible) == pytest.approx(0.4)
+    assert head_error(nearer, gt, visible) == pytest.approx(0.1)
+
+
+def test_head_error_caps_each_joint_and_counts_a_missing_one_at_the_cap():
+    gt = np.zeros((2, 16, 2))
+    gt[:, :, 0] = np.arange(16) * 100
+    gt[:, 8] = [0, 0]
+    gt[:, 9] = [0, 20]
+    gt[1, 9] = np.nan  # no head size: the second person is left out
+    visible = np.zeros((2, 16), bool)
+    visible[:, :2] = True
+    pred = gt.copy()
+    pred[0, 0, 0] += 1000.0  # 50 head lengths, counted as 2
+    pred[0, 1] = np.nan  # not found, counted as 2
+    assert head_error(pred, gt, visible, cap=2.0) == pytest.approx(2.0)
+    assert np.isnan(head_error(pred, gt, np.zeros((2, 16), bool)))

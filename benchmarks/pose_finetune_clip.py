@@ -1,0 +1,130 @@
+"""Learning a clip from one frame in ten: the predict -> correct -> retrain loop on Sports2D's
+demo (jumping jacks, a backflip, walking), run through the product's own project and
+`train_pose_model`.
+
+No person labelled this clip, so BlazePose heavy plays the annotator: its reading of every
+frame (followed through the clip with --landmarks heavy) is taken as the truth. One frame in
+ten with such a reading is entered as the annotator's correction; the project's pose model is
+fine-tuned on those (held-out blocks and all, as `plumb train --task pose` does); then the
+bundled network and the fine-tuned one read the other frames on the labels' regions. This
+measures how much of a better reader's answers a fine-tune takes on from a tenth of a clip,
+not accuracy against people's labels. Nothing trained here is kept.
+
+    .venv/bin/python benchmarks/pose_finetune_clip.py [--every 10] [--epochs 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from app.edits import set_keypoints  # noqa: E402
+from app.errors import PlumbError  # noqa: E402
+from app.pose_model import load_project_network, train_pose_model  # noqa: E402
+from app.project import Project  # noqa: E402
+from inference.metrics.keypoints import head_error, pckh  # noqa: E402
+from inference.pose.blazepose import LandmarkRunner  # noqa: E402
+from inference.pose.landmark_finetune import FinetuneConfig, LabelledFrame, compact, predict_in_regions  # noqa: E402
+from inference.pose.landmark_models import heavy_model  # noqa: E402
+from inference.pose.mediapipe_backend import MediaPipePose  # noqa: E402
+from inference.pose.pipeline import PoseRunner  # noqa: E402
+
+VIDEO = REPO.parent / "shared" / "data" / "sports2d-demo" / "demo.mp4"
+# A teacher's joint below this confidence is not entered as a correction nor scored.
+SURE = 0.5
+
+
+def read_frames(path: Path) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, bgr = capture.read()
+        if not ok:
+            break
+        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    capture.release()
+    return frames
+
+
+def teacher_labels(frames: list[np.ndarray]) -> np.ndarray:
+    """(T, 16, 3) heavy's MPII-16 reading of each frame (NaN where the athlete was lost)."""
+    height, width = frames[0].shape[:2]
+    labels = np.full((len(frames), 16, 3), np.nan)
+    with MediaPipePose(mode="video", upright=True, device="cpu", landmarks="heavy") as backend:
+        runner = PoseRunner(backend, "mpii16", image_size=(width, height))
+        stream = ((i, rgb, round(i * 1000 / 30)) for i, rgb in enumerate(frames))
+        for result in runner.run(stream, lambda i: frames[i]):
+            if result.keypoints is not None:
+                labels[result.frame] = result.keypoints
+    return labels
+
+
+def scored(labels: np.ndarray) -> list[int]:
+    """Frames whose reading can be scored: the head sure (PCKh's scale) and most joints sure."""
+    sure = np.nan_to_num(labels[..., 2]) >= SURE
+    return [i for i in range(len(labels)) if sure[i, [8, 9]].all() and sure[i].sum() >= 12]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--every", type=int, default=10, help="one corrected frame in this many")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--patience", type=int, default=FinetuneConfig.patience)
+    args = parser.parse_args()
+    if not VIDEO.is_file() or heavy_model() is None:
+        print(f"needs {VIDEO} and the heavy network (packaging/setup.sh); nothing measured")
+        return
+    frames = read_frames(VIDEO)
+    start = time.perf_counter()
+    labels = teacher_labels(frames)
+    print(f"teacher (heavy, every frame): {time.perf_counter() - start:.0f} s")
+    usable = scored(labels)
+    corrected = usable[::args.every]
+    others = [i for i in usable if i not in set(corrected)]
+    with tempfile.TemporaryDirectory() as folder:
+        project = Project.create(Path(folder) / "clip")
+        try:
+            clip = project.add_video(VIDEO)
+            for f in corrected:
+                sure = np.flatnonzero(np.nan_to_num(labels[f, :, 2]) >= SURE)
+                joints = {int(j): (float(labels[f, j, 0]), float(labels[f, j, 1])) for j in sure}
+                project.history.apply(set_keypoints(clip.id, f, joints, schema="mpii16"))
+            start = time.perf_counter()
+            try:
+                outcome = train_pose_model(project, FinetuneConfig(epochs=args.epochs, patience=args.patience),
+                                           progress=lambda e: print(f"  epoch {e.epoch}: held-out PCKh {e.val_pckh:.3f}, "
+                                                                    f"error {e.val_error:.3f}", flush=True))
+            except PlumbError as exc:  # no better than the bundled network on its held-out frames
+                print(f"fine-tuning kept nothing ({time.perf_counter() - start:.0f} s): {exc}")
+                return
+            seconds = time.perf_counter() - start
+            tuned = load_project_network(project)
+        finally:
+            project.close()
+    m = outcome.metrics
+    print(f"{len(corrected)} corrected frames (one in {args.every}): {m['n_train']} trained on, {m['n_val']} held out; "
+          f"fine-tuning {seconds:.0f} s, best epoch {m['best_epoch']}")
+    test = [compact(LabelledFrame(frames[i], labels[i, :, :2], np.nan_to_num(labels[i, :, 2]) >= SURE, "mpii16"))
+            for i in others]
+    truth = np.stack([f.keypoints for f in test])
+    labelled = np.stack([f.labelled for f in test])
+    print(f"the other {len(test)} frames, against heavy's reading:")
+    results = {}
+    for name, runner in (("bundled", LandmarkRunner.for_inference()), ("fine-tuned", LandmarkRunner.for_inference(tuned))):
+        predicted = predict_in_regions(runner, test, "mpii16")
+        results[name] = (pckh(predicted, truth, labelled).overall, head_error(predicted, truth, labelled))
+        print(f"  {name:<11} PCKh@0.5 {results[name][0]:.3f}   mean error {results[name][1]:.3f} head lengths")
+    print(f"  error ratio fine-tuned / bundled: {results['fine-tuned'][1] / results['bundled'][1]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
