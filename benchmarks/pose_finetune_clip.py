@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,6 +30,7 @@ from app.edits import set_keypoints  # noqa: E402
 from app.errors import PlumbError  # noqa: E402
 from app.pose_model import load_project_network, train_pose_model  # noqa: E402
 from app.project import Project  # noqa: E402
+from benchmarks.pose_video import read_frames  # noqa: E402
 from inference.metrics.keypoints import head_error, pckh  # noqa: E402
 from inference.pose.blazepose import LandmarkRunner  # noqa: E402
 from inference.pose.landmark_finetune import FinetuneConfig, LabelledFrame, compact, predict_in_regions  # noqa: E402
@@ -41,18 +41,6 @@ from inference.pose.pipeline import PoseRunner  # noqa: E402
 VIDEO = REPO.parent / "shared" / "data" / "sports2d-demo" / "demo.mp4"
 # A teacher's joint below this confidence is not entered as a correction nor scored.
 SURE = 0.5
-
-
-def read_frames(path: Path) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, bgr = capture.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-    capture.release()
-    return frames
 
 
 def teacher_labels(frames: list[np.ndarray]) -> np.ndarray:
