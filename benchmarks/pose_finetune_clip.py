@@ -62,6 +62,10 @@ def scored(labels: np.ndarray) -> list[int]:
     return [i for i in range(len(labels)) if sure[i, [8, 9]].all() and sure[i].sum() >= 12]
 
 
+def epoch_line(epoch) -> None:
+    print(f"  epoch {epoch.epoch}: held-out PCKh {epoch.val_pckh:.3f}, error {epoch.val_error:.3f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--every", type=int, default=10, help="one corrected frame in this many")
@@ -89,8 +93,7 @@ def main() -> None:
             start = time.perf_counter()
             try:
                 outcome = train_pose_model(project, FinetuneConfig(epochs=args.epochs, patience=args.patience),
-                                           progress=lambda e: print(f"  epoch {e.epoch}: held-out PCKh {e.val_pckh:.3f}, "
-                                                                    f"error {e.val_error:.3f}", flush=True))
+                                           progress=epoch_line)
             except PlumbError as exc:  # no better than the bundled network on its held-out frames
                 print(f"fine-tuning kept nothing ({time.perf_counter() - start:.0f} s): {exc}")
                 return
@@ -107,7 +110,8 @@ def main() -> None:
     labelled = np.stack([f.labelled for f in test])
     print(f"the other {len(test)} frames, against heavy's reading:")
     results = {}
-    for name, runner in (("bundled", LandmarkRunner.for_inference()), ("fine-tuned", LandmarkRunner.for_inference(tuned))):
+    readers = {"bundled": LandmarkRunner.for_inference(), "fine-tuned": LandmarkRunner.for_inference(tuned)}
+    for name, runner in readers.items():
         predicted = predict_in_regions(runner, test, "mpii16")
         results[name] = (pckh(predicted, truth, labelled).overall, head_error(predicted, truth, labelled))
         print(f"  {name:<11} PCKh@0.5 {results[name][0]:.3f}   mean error {results[name][1]:.3f} head lengths")

@@ -197,7 +197,8 @@ def validate(runner: LandmarkRunner, frames: Sequence[LabelledFrame], schema: st
     predicted = predict_in_regions(runner, frames, schema)
     truth = np.stack([f.keypoints for f in frames])
     labelled = np.stack([f.labelled for f in frames])
-    return Validation(float(pckh(predicted, truth, labelled).overall), head_error(predicted, truth, labelled, ERROR_CAP))
+    return Validation(float(pckh(predicted, truth, labelled).overall),
+                      head_error(predicted, truth, labelled, ERROR_CAP))
 
 
 def validation_pckh(runner: LandmarkRunner, frames: Sequence[LabelledFrame], schema: str) -> float:

@@ -142,10 +142,6 @@ class PoseRunner:
             people = self.backend.detect(rgb, timestamp_ms)
             camera = self._camera_motion(rgb, people)
             if tracker is not None:
-                followed = self._follow(index, rgb)
-                size = (rgb.shape[1], rgb.shape[0])
-                continuation = None if followed is None else as_person(followed, "mp33", size)
-                candidates = people if continuation is None else [continuation, *people]
                 if self._pending_camera is not None:
                     camera = chain_motions([self._pending_camera, camera])
                     self._pending_camera = None
@@ -153,6 +149,10 @@ class PoseRunner:
                     tracker.confirm(index, pose_box(self.anchors[index]), camera)
                     yield self._result(self._anchored(index, rgb), len(people))
                     continue
+                followed = self._follow(index, rgb)
+                size = (rgb.shape[1], rgb.shape[0])
+                continuation = None if followed is None else as_person(followed, "mp33", size)
+                candidates = people if continuation is None else [continuation, *people]
                 step = tracker.step(index, candidates, lambda box, rgb=rgb: self.backend.estimate(rgb, box),
                                     camera=camera, continuation=continuation)
                 yield self._result(self._refine(step, rgb, followed), len(people))
@@ -274,13 +274,15 @@ class PoseRunner:
         anchor = self.anchors[frame]
         box = pose_box(anchor)
         self._followed, self._hip_motion = None, (0.0, 0.0)  # what was followed may be someone else
-        if self.upright is None:
-            person = self.backend.estimate(rgb, box)
-            found = None
-        else:
+        found = None
+        if self.upright is not None:
             found = self.upright.refine(rgb, convert(anchor.keypoints, anchor.schema, "mp33").keypoints)
-            is_body = found is not None and found.flag >= MIN_PERSON_FLAG
-            person = as_person(found, "mp33", (rgb.shape[1], rgb.shape[0])) if is_body else None
+            if found is not None and found.flag < MIN_PERSON_FLAG:
+                found = None
+        # Without an upright reading (too few of the body's joints to turn it upright by, or no
+        # body seen there), the backend's own reading of the box.
+        size = (rgb.shape[1], rgb.shape[0])
+        person = self.backend.estimate(rgb, box) if found is None else as_person(found, "mp33", size)
         read_box = None if person is None else pose_box(person)
         if read_box is None or box_iou(read_box, box) < SAME_BODY_MIN_IOU:
             return TrackStep(frame, None, "lost", float("nan"), None)
