@@ -9,7 +9,7 @@ the project's models as they were.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,7 +32,10 @@ DEVICES = ("auto", "cpu", "cuda")
 
 
 class PoseTrainingRun(TrainingRun):
-    """A TrainingRun whose work is the pose fine-tune; emits validation PCKh as its metric."""
+    """A TrainingRun whose work is the pose fine-tune; emits validation PCKh as its metric, and
+    `checked` with the mean joint error beside it (the figure the epoch kept is chosen by)."""
+
+    checked = Signal(int, int, float, float)  # epochs done, most epochs, PCKh@0.5, error
 
     @Slot()
     def _run(self) -> None:
@@ -40,8 +43,7 @@ class PoseTrainingRun(TrainingRun):
 
         try:
             outcome = train_pose_model(self.project, self.config, cancelled=self._cancel.is_set,
-                                       progress=lambda r: self.progress.emit(r.epoch, self.config.epochs,
-                                                                             float(r.val_pckh)))
+                                       progress=self._epoch_done)
         except PlumbError as exc:  # too few corrections, cancelled, missing media: its own words
             self.failed.emit(str(exc))
         except Exception as exc:  # a damaged frame, out of memory: say why, keep the window
@@ -50,6 +52,10 @@ class PoseTrainingRun(TrainingRun):
             self.finished.emit(outcome)
         finally:
             self.thread.quit()
+
+    def _epoch_done(self, result) -> None:
+        self.progress.emit(result.epoch, self.config.epochs, float(result.val_pckh))
+        self.checked.emit(result.epoch, self.config.epochs, float(result.val_pckh), float(result.val_error))
 
 
 def corrections_line(project) -> tuple[str, bool]:
@@ -147,7 +153,7 @@ class PoseTrainingDialog(QDialog):
         config = FinetuneConfig(epochs=self.epochs.value(), device=device)
         run = PoseTrainingRun(self.project, "pose", config)
         # Bound methods, queued: they must run in the window's thread, not the worker's.
-        run.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
+        run.checked.connect(self._progress, Qt.ConnectionType.QueuedConnection)
         run.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         run.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
         self.run = run
@@ -171,10 +177,11 @@ class PoseTrainingDialog(QDialog):
         self.epochs.setEnabled(not running)
         self.device.setEnabled(not running)
 
-    @Slot(int, int, float)
-    def _progress(self, epoch: int, epochs: int, pckh: float) -> None:
+    @Slot(int, int, float, float)
+    def _progress(self, epoch: int, epochs: int, pckh: float, error: float) -> None:
         self.progress_bar.setValue(epoch)
-        self.log.appendPlainText(f"Epoch {epoch} of at most {epochs}: held-out PCKh@0.5 {pckh:.3f}")
+        self.log.appendPlainText(f"Epoch {epoch} of at most {epochs}: held-out PCKh@0.5 {pckh:.3f}, "
+                                 f"mean joint error {error:.3f} head lengths")
         self.status.setText("Training…")
 
     @Slot(object)

@@ -41,6 +41,7 @@ def test_training_shows_each_epoch_and_the_result_beside_the_bundled_model(qtbot
     qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=10_000)
     assert dialog.outcome is not None, dialog.status.text()
     assert "Epoch 1 of at most 1: held-out PCKh@0.5" in dialog.log.toPlainText()
+    assert "mean joint error" in dialog.log.toPlainText() and "head lengths from the corrections" in dialog.status.text()
     assert dialog.status.text().startswith("Trained: PCKh@0.5") and "for the bundled model" in dialog.status.text()
     assert latest_pose_model(project) == dialog.outcome.record.path
     project.close()
