@@ -184,7 +184,8 @@ def add_parsers(commands) -> None:
     which.add_argument("--clip", type=int, action="append", metavar="ID")
     which.add_argument("--all", action="store_true")
     pose.add_argument("--rerun", action="store_true",
-                      help="run the model again on every frame (manual joints are still kept)")
+                      help="run the model again on every frame (manual joints are still kept, and a frame "
+                           "with four or more of them steers the run onto the body they mark)")
     cluster = pose.add_mutually_exclusive_group()
     cluster.add_argument("--workers", type=int, metavar="N",
                          help="run the clips on a local Dask cluster of N worker processes")
