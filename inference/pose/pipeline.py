@@ -92,8 +92,8 @@ class PoseRunner:
     anchors: the annotator's corrected poses by frame (any schema, NaN for joints not set).
     On such a frame the athlete is where the corrected joints are: the model reads the body
     there and the athlete is followed on from it, whoever the tracker had been following.
-    In the first frames, before tracking starts, the first of them chooses the athlete when
-    no start is given.
+    Among a shot's first frames, the first corrected one chooses the athlete when no start is
+    given.
     """
 
     def __init__(self, backend: PoseBackend, schema: str, *, image_size: tuple[int, int],
@@ -157,6 +157,8 @@ class PoseRunner:
                                     camera=camera, continuation=continuation)
                 yield self._result(self._refine(step, rgb, followed), len(people))
                 continue
+            if not buffer and self.start is None:
+                self.start = self._corrected_start(index)
             buffer.append((index, people))
             self._cameras.append(camera)
             if self._ready(buffer):
@@ -263,6 +265,13 @@ class PoseRunner:
             self._hip_motion = (0.0, 0.0)
         self._followed = (step.frame, refined)
         return TrackStep(step.frame, better, step.status, step.distance, step.predicted)
+
+    def _corrected_start(self, first: int) -> StartBox | None:
+        """The first corrected frame among the frames a new shot looks over to choose its
+        athlete: the choice is the annotator's, and tracking (where every later correction
+        steers) starts right after it."""
+        frame = min((f for f in self.anchors if first <= f < first + self.auto_frames), default=None)
+        return None if frame is None else StartBox(frame, pose_box(self.anchors[frame]))
 
     def _start_in(self, buffer: list[tuple[int, list[PersonPose]]]) -> bool:
         return self.start is not None and buffer[0][0] <= self.start.frame <= buffer[-1][0]

@@ -91,6 +91,14 @@ def test_a_correction_in_the_first_frames_chooses_the_athlete():
     assert _who(_run({5: _corrected(left(5))})) == ["left"] * FRAMES
 
 
+def test_every_correction_steers_even_among_the_first_frames():
+    """The first correction chooses the athlete; tracking starts right after it, so the next
+    one, seven frames later and still within the frames an automatic choice looks over,
+    steers too."""
+    results = _run({5: _corrected(left(5)), 12: _corrected(right(12))})
+    assert _who(results) == ["left"] * 12 + ["right"] * (FRAMES - 12)
+
+
 def test_a_corrected_body_the_model_cannot_read_is_lost_for_the_model_not_given_to_another():
     """Nobody the model finds is near the corrected joints on frame 30: the model's layer has
     nobody there (the annotation keeps the corrected joints), not the walker beside."""
