@@ -23,10 +23,11 @@ from app.errors import PlumbError
 from app.media.frame_source import FrameSource
 from app.store.models import WORKING_LAYER, PoseFrame
 from app.store.pose_rows import row_arrays
-from inference.metrics.keypoints import oks, pckh
+from inference.metrics.keypoints import head_error, oks, pckh
 from inference.pose.base import PoseBackendError
 from inference.pose.blazepose import LandmarkNet, LandmarkRunner
 from inference.pose.landmark_finetune import (
+    ERROR_CAP,
     Cancelled,
     EpochResult,
     FinetuneConfig,
@@ -195,7 +196,7 @@ def load_project_network(project) -> LandmarkNet:
 
 
 def evaluate_pose(project) -> dict:
-    """PCKh@0.5 and OKS of the project's pose model and of the bundled one (and of BlazePose
+    """PCKh@0.5, OKS and mean joint error (head lengths) of the project's pose model and of the bundled one (and of BlazePose
     heavy where installed), on corrected frames the model was not trained on (its held-out
     frames; all corrected frames without a model)."""
     found = corrections(project)
@@ -229,7 +230,8 @@ def evaluate_pose(project) -> dict:
     for name, runner in networks.items():
         predicted = predict_in_regions(runner, frames, schema)
         report[name] = {"pckh": round(float(pckh(predicted, truth, labelled).overall), 4),
-                        "oks": round(float(np.nanmean(oks(predicted, truth, labelled, np.array(sizes), sigmas))), 4)}
+                        "oks": round(float(np.nanmean(oks(predicted, truth, labelled, np.array(sizes), sigmas))), 4),
+                        "error": round(head_error(predicted, truth, labelled, ERROR_CAP), 4)}
     return report
 
 

@@ -57,5 +57,6 @@ def cmd_evaluate_pose(args: argparse.Namespace) -> int:
     print(f"Pose on {report['frames']} corrected frames the model was not trained on:")
     for name in ("project", "bundled", "heavy"):
         if name in report:
-            print(f"  {name:<8} PCKh@0.5 {report[name]['pckh']:.3f}   OKS {report[name]['oks']:.3f}")
+            print(f"  {name:<8} PCKh@0.5 {report[name]['pckh']:.3f}   OKS {report[name]['oks']:.3f}   "
+                  f"mean joint error {report[name]['error']:.3f} head lengths")
     return 0

@@ -64,6 +64,8 @@ def test_train_registers_a_model_with_both_validation_figures_and_evaluate_reads
 
     assert ("heavy" in report) == (heavy_model() is not None)
     assert report["project"]["pckh"] == pytest.approx(metrics["val_pckh"], abs=1e-3)
+    assert report["project"]["error"] == pytest.approx(metrics["val_error"], abs=1e-3)
+    assert report["project"]["error"] < report["bundled"]["error"]
 
 
 def test_one_frame_in_ten_of_a_clip_corrected_is_enough_to_learn_from(tmp_path, capsys):
