@@ -399,16 +399,16 @@ def video_job(project: Project, clip: ClipRecord, first: int, start, stop: int |
 
 
 def corrected_poses(project: Project, clip_id: int) -> dict[int, PersonPose]:
-    """The clip's working poses, by frame, on frames with at least MIN_CORRECTED_JOINTS joints
-    set by hand: the annotator left the other joints as they are, so they belong to the body too
-    (a box of the few joints that were fixed would be a part of it)."""
+    """The clip's working poses, by frame, on frames the annotator reviewed or set at least
+    MIN_CORRECTED_JOINTS joints of by hand: the annotator left the other joints as they are, so
+    they belong to the body too (a box of the few joints that were fixed would be a part of it)."""
     with project.store.reading() as session:
         rows = rows_by_frame(session, clip_id, WORKING_LAYER)
     corrected = {}
     for frame, row in rows.items():
         keypoints, _, source = row_arrays(row)
         manual = source == JointSource.MANUAL
-        if manual.sum() >= MIN_CORRECTED_JOINTS:
+        if row.reviewed or manual.sum() >= MIN_CORRECTED_JOINTS:
             points = keypoints.astype(np.float32)
             points[manual, 2] = 1.0
             corrected[frame] = PersonPose(points, None, 1.0, row.schema)

@@ -17,8 +17,9 @@ so the heatmaps are taught too: each joint that is one landmark gets a Gaussian 
 that landmark's heatmap, and the other heatmaps are kept to the bundled network's. Points alone
 would leave the heatmaps, and so the landmarks read from them, where they were.
 
-Validation is PCKh@0.5 on frames held out of training, for the fine-tuned network and the
-bundled one alike, the way auto-annotation sees a body it follows: one pass on the upright
+Validation reads frames held out of training (PCKh@0.5, and the mean joint error in head
+lengths that chooses the epoch kept), for the fine-tuned network and the bundled one alike,
+the way auto-annotation sees a body it follows: one pass on the upright
 region of the labels, then one on the region the network's own hip centre and body axis give.
 That second region is the one the network was built for (on LSPET it lifts the bundled
 network's PCKh from 0.60 to 0.64), so measuring on the labels' region alone would understate

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from app.auto_annotate import PoseOptions, detect_to_file, model_layer, pose_clip
-from app.edits import set_keypoints
+from app.edits import set_keypoints, set_reviewed
 from app.errors import PlumbError
 from app.project import Project
 from app.store import queries
@@ -114,13 +114,18 @@ def test_rerun_keeps_manual_joints_and_propagates_corrections(project):
     assert src[15, 4] == JointSource.MODEL and kp[30, 3, 0] == pytest.approx(athlete_keypoints(30)[3, 0])
 
 
-def test_a_frame_corrected_onto_another_person_steers_the_next_run(project):
-    """The annotator redraws frame 20's joints on the person in the corner: that person is the
-    athlete. The next run follows that person from frame 20 on, not the one the automatic
-    choice took."""
+@pytest.mark.parametrize("how", ["moved by hand", "reviewed"])
+def test_a_frame_corrected_onto_another_person_steers_the_next_run(project, how):
+    """Frame 20's joints are on the person in the corner, redrawn by the annotator or marked
+    reviewed as they are: that person is the athlete. The next run follows that person from
+    frame 20 on, not the one the automatic choice took."""
     pose_clip(project, project.clip(1), PoseOptions(), backend=NumberedPose())
     corner = {j: (5 + j * 0.5, 170.0 + j) for j in range(16)}
-    project.history.apply(set_keypoints(1, 20, corner, schema="mpii16"))
+    if how == "reviewed":
+        project.history.apply(set_keypoints(1, 20, corner, schema="mpii16", source=JointSource.MODEL))
+        project.history.apply(set_reviewed(1, [20]))
+    else:
+        project.history.apply(set_keypoints(1, 20, corner, schema="mpii16"))
     pose_clip(project, project.clip(1), PoseOptions(rerun=True), backend=NumberedPose())
     with project.store.reading() as session:
         raw = queries.pose_track(session, 1, model_layer("mediapipe"))
