@@ -539,8 +539,10 @@ def finish_clip_in(tx, clip: ClipRecord, options: PoseOptions, layer: str) -> in
     model_source = np.where(np.isfinite(model_kp[..., 0]), JointSource.MODEL, JointSource.NONE).astype(np.uint8)
     kp, source = propagate_from_keyframes(model_kp, model_source, np.where(manual[..., None], kp, np.nan))
     kp = np.where(manual[..., None], before_kp, kp)
-    trusted = (source == JointSource.MANUAL) | (
-        (source == JointSource.MODEL) & (np.nan_to_num(kp[..., 2]) >= TRUSTED_CONFIDENCE))
+    # A propagated joint is the model's reading moved by a correction: as trustworthy as that
+    # reading, and not to be replaced by a straight line between the corrected frames.
+    read = np.isin(source, (JointSource.MODEL, JointSource.PROPAGATED))
+    trusted = (source == JointSource.MANUAL) | (read & (np.nan_to_num(kp[..., 2]) >= TRUSTED_CONFIDENCE))
     max_gap = options.max_gap if options.max_gap is not None else max(1, round(clip.fps / 3))
     kp, source = interpolate_gaps(kp, source, trusted, max_gap=max_gap)
     if options.smooth > 0:

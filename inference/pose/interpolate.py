@@ -111,6 +111,26 @@ def _dense_keyframes(keyframes: Mapping[int, np.ndarray] | np.ndarray, shape: tu
     return dense
 
 
+# A correction is spread to the frames around it only when it moves the model's joint by at
+# most this share of the body (the diagonal of the model's pose on that frame). Such an offset
+# is a habit of the model or of the annotator (where a hip or a head top goes), and holds from
+# frame to frame; a longer one corrects a misreading of that frame (a swapped or misplaced
+# limb), which says nothing about the frames around it.
+SPREAD_SHARE = 0.1
+
+
+def _pose_diagonals(keypoints: np.ndarray) -> np.ndarray:
+    """(T,) the diagonal of each frame's box of known joints; infinite where fewer than four
+    are known, which give no body size to measure a correction against."""
+    xy = keypoints[..., :2]
+    known = np.isfinite(xy).all(axis=-1)
+    low = np.where(known[..., None], xy, np.inf).min(axis=1)
+    high = np.where(known[..., None], xy, -np.inf).max(axis=1)
+    with np.errstate(invalid="ignore"):
+        diagonal = np.linalg.norm(high - low, axis=-1)
+    return np.where(known.sum(axis=1) >= 4, diagonal, np.inf)
+
+
 def propagate_from_keyframes(keypoints: np.ndarray, source: np.ndarray,
                              keyframes: Mapping[int, np.ndarray] | np.ndarray,
                              max_gap: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +143,8 @@ def propagate_from_keyframes(keypoints: np.ndarray, source: np.ndarray,
 
     - every manually set joint is written as given, source MANUAL (confidence NaN → 1.0);
     - an anchor is a manual joint whose model value on that frame is known; its correction
-      offset is d = manual xy - model xy;
+      offset is d = manual xy - model xy, or 0 when d is longer than SPREAD_SHARE of the
+      diagonal of the model's pose on that frame (of four joints or more; see SPREAD_SHARE);
     - a joint k strictly between two consecutive anchors i < k < j (at most max_gap frames
       between them) whose source is MODEL, INTERPOLATED or PROPAGATED and whose model x/y is
       known becomes
@@ -152,6 +173,7 @@ def propagate_from_keyframes(keypoints: np.ndarray, source: np.ndarray,
     if fix.any():
         kp = keypoints.astype(np.float64)
         offset = np.where(anchor[..., None], manual[..., :2] - kp[..., :2], 0.0)
+        offset[np.linalg.norm(offset, axis=-1) > SPREAD_SHARE * _pose_diagonals(kp)[:, None]] = 0.0
         joint = np.broadcast_to(np.arange(source.shape[1]), fix.shape)
         shift = offset[i, joint] * wi[..., None] + offset[j, joint] * wj[..., None]
         corrected = (kp[..., :2] + shift).astype(np.float32)

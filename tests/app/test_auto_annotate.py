@@ -134,6 +134,20 @@ def test_a_frame_corrected_onto_another_person_steers_the_next_run(project, how)
     assert (raw.keypoints[21:, :, 0] < 20).all(), "the corner person, from the corrected frame on"
 
 
+def test_corrections_a_third_of_a_second_apart_keep_the_models_motion_between_them(project):
+    """Frames 10 and 20 corrected, with the default gap filling (a third of a second, 10 frames
+    here): the frames between keep the model's reading moved by the correction, not a straight
+    line between the two corrected frames."""
+    pose_clip(project, project.clip(1), PoseOptions(), backend=NumberedPose())
+    for f in (10, 20):
+        x, y = athlete_keypoints(f)[3, :2]
+        project.history.apply(set_keypoints(1, f, {3: (x + 6, y)}, schema="mpii16"))
+    pose_clip(project, project.clip(1), PoseOptions(rerun=True), backend=NumberedPose())
+    track = working(project)
+    assert (track.source[11:20, 3] == JointSource.PROPAGATED).all()
+    np.testing.assert_allclose(track.keypoints[15, 3, 0], athlete_keypoints(15)[3, 0] + 6, atol=1e-4)
+
+
 def test_interrupted_run_resumes_without_losing_frames(project):
     first = NumberedPose()
     calls = {"n": 0}

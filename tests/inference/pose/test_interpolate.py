@@ -166,3 +166,24 @@ def test_keyframe_without_a_model_value_is_written_but_does_not_anchor():
     out, out_src = propagate_from_keyframes(model, src, keyframes)
     assert list(out_src[:, 0]) == [S.MANUAL, S.MODEL, S.MANUAL, S.MODEL, S.MODEL]
     np.testing.assert_array_equal(out[2, 0], [7, 7, 1])
+
+
+def test_a_correction_far_larger_than_a_habit_of_the_model_is_not_spread():
+    """A 100 px tall body of four joints, corrected on frames 0 and 10: joint 0 by 5 px (a
+    habit: spread to the frames between) and joint 1 by 60 px (a misreading of those frames:
+    written there, not spread)."""
+    T = 11
+    model = np.zeros((T, 4, 3), np.float32)
+    model[:, :, 0] = np.arange(T)[:, None] * 4.0 + np.array([0, 20, 0, 20])
+    model[:, :, 1] = np.array([0, 0, 100, 100])
+    model[:, :, 2] = 0.8
+    src = np.full((T, 4), S.MODEL, np.uint8)
+    keyframes = np.full((T, 4, 3), np.nan)
+    for f in (0, 10):
+        keyframes[f, 0] = [model[f, 0, 0] + 5, model[f, 0, 1], 1]
+        keyframes[f, 1] = [model[f, 1, 0] + 60, model[f, 1, 1], 1]
+    out, out_src = propagate_from_keyframes(model, src, keyframes)
+    np.testing.assert_allclose(out[5, 0, :2], model[5, 0, :2] + [5, 0], atol=1e-5)
+    np.testing.assert_allclose(out[5, 1, :2], model[5, 1, :2], atol=1e-5)
+    np.testing.assert_allclose(out[10, 1, :2], keyframes[10, 1, :2])
+    assert out_src[10, 1] == S.MANUAL
