@@ -237,12 +237,7 @@ class AthleteTracker:
         box, on the first step) to `frame`, e.g. CameraMotion.update's on consecutive frames;
         chain_motions composes per-frame ones when frames were skipped. None: no motion.
         """
-        frame = int(frame)
-        if frame < self._next_frame:
-            raise ValueError(f"frames must increase: got {frame} after {self._next_frame - 1}")
-        if not is_identity(camera):
-            self._follow_camera(check_motion(camera))
-        self._next_frame = frame + 1
+        frame = self._advance(frame, camera)
         cfg = self.config
         last_frame, last_box = self._history[-1]
         missed = max(frame - last_frame - 1, 0)
@@ -349,13 +344,7 @@ class AthleteTracker:
 
         if not confirmed:
             return TrackStep(frame, None, "lost", math.nan, predicted)
-        if reacquiring:
-            self._history.clear()  # the old velocity says nothing after a long loss
-            self._largest = 0.0
-        elif self._history[-1][0] == frame:
-            self._history.pop()  # the start box is replaced by the detection that matched it
-        self._history.append((frame, athlete_box))
-        self._largest = max(self._largest, box_diagonal(_as_box(athlete_box)))
+        self._record(frame, athlete_box, reacquiring)
         return TrackStep(frame, chosen[0], status, chosen[2], predicted)
 
     def confirm(self, frame: int, box: Box, camera: np.ndarray | None = None) -> None:
@@ -363,21 +352,30 @@ class AthleteTracker:
         taken as confirmed whatever the gates say, so a tracker that drifted onto a spectator
         goes on from the athlete. A bystander there was the athlete all along and is dropped.
         camera: as for `step`."""
+        athlete_box = _check_box(box)  # before anything moves on: a bad box changes nothing
+        frame = self._advance(frame, camera)
+        self._record(frame, athlete_box, frame - self.last_frame - 1 > self.config.max_lost)
+        self._bystanders = [b for b in self._bystanders if not _same_person(b.boxes[-1], athlete_box)]
+
+    def _advance(self, frame: int, camera: np.ndarray | None) -> int:
+        """Move on to `frame` (frames must increase), the kept boxes carried by the camera."""
         frame = int(frame)
         if frame < self._next_frame:
             raise ValueError(f"frames must increase: got {frame} after {self._next_frame - 1}")
-        athlete_box = _check_box(box)
         if not is_identity(camera):
             self._follow_camera(check_motion(camera))
         self._next_frame = frame + 1
-        if frame - self.last_frame - 1 > self.config.max_lost:
-            self._history.clear()
+        return frame
+
+    def _record(self, frame: int, athlete_box: np.ndarray, reacquired: bool) -> None:
+        """The athlete confirmed at athlete_box on frame."""
+        if reacquired:
+            self._history.clear()  # the old velocity says nothing after a long loss
             self._largest = 0.0
         elif self._history[-1][0] == frame:
-            self._history.pop()
+            self._history.pop()  # the start box is replaced by the detection that matched it
         self._history.append((frame, athlete_box))
         self._largest = max(self._largest, box_diagonal(_as_box(athlete_box)))
-        self._bystanders = [b for b in self._bystanders if not _same_person(b.boxes[-1], athlete_box)]
 
     def _follow_camera(self, camera: np.ndarray) -> None:
         """Map every kept box into the new frame's coordinates."""
